@@ -1,0 +1,1 @@
+"""CLI command groups; each module is owned by its domain."""

@@ -1,0 +1,8 @@
+"""`calib schema`."""
+
+from __future__ import annotations
+
+
+def schema() -> None:
+    """Not yet built."""
+    raise SystemExit(2)

@@ -1,0 +1,1 @@
+"""Customer-satisfaction feedback and metrics with confidence intervals and control charts."""
