@@ -12,7 +12,9 @@ import pint
 
 __all__ = ["Q_", "ureg"]
 
-ureg: pint.UnitRegistry = pint.UnitRegistry(autoconvert_offset_to_baseunit=False)
+ureg: pint.UnitRegistry = pint.UnitRegistry(  # type: ignore[type-arg]
+    autoconvert_offset_to_baseunit=False
+)
 ureg.formatter.default_format = "~P"
 Q_ = ureg.Quantity
-pint.set_application_registry(ureg)
+pint.set_application_registry(ureg)  # type: ignore[no-untyped-call]
