@@ -1,0 +1,94 @@
+"""The page registry: which pages exist and which roles may see them.
+
+``app.py`` builds ``st.navigation`` from :func:`pages_for` the signed-in role.
+Other packages add their pages by appending a :class:`PageSpec` to :data:`PAGES`
+(a spec whose module is not importable yet is skipped, so waves can land in any
+order). A page calls services only; services check permissions again.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from calib.permissions import ROLES
+
+__all__ = ["ALL_ROLES", "PAGES", "PageSpec", "pages_for", "resolve_page"]
+
+ALL_ROLES: frozenset[str] = frozenset(ROLES)
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """One page of the app.
+
+    Attributes
+    ----------
+    page:
+        ``"package.module:function"`` (a callable page) or ``"package.module"`` (a page
+        script run as a file), or a callable.
+    title, icon:
+        Shown in the navigation (icon: an emoji or ``:material/name:``).
+    url_path:
+        Unique path segment (``/overview``).
+    section:
+        Navigation group, e.g. ``"Lab"``, ``"Uncertainty"``, ``"Quality"``.
+    roles:
+        Roles that see the page.
+    default:
+        The page shown after sign-in (exactly one).
+    """
+
+    page: str | Callable[[], None]
+    title: str
+    icon: str
+    url_path: str
+    section: str
+    roles: frozenset[str] = ALL_ROLES
+    default: bool = False
+
+
+PAGES: list[PageSpec] = [
+    PageSpec(
+        page="calib.ui.overview:render",
+        title="Lab overview",
+        icon=":material/dashboard:",
+        url_path="overview",
+        section="Lab",
+        roles=ALL_ROLES,
+        default=True,
+    ),
+    PageSpec(
+        page="calib.ui.users:render",
+        title="Users",
+        icon=":material/manage_accounts:",
+        url_path="users",
+        section="Administration",
+        roles=frozenset({"admin"}),
+    ),
+]
+
+
+def resolve_page(spec: PageSpec) -> str | Callable[[], None] | None:
+    """The callable or script path of ``spec``, or ``None`` when not importable yet."""
+    if callable(spec.page):
+        return spec.page
+    module_name, _, function_name = spec.page.partition(":")
+    try:
+        if function_name:
+            module = importlib.import_module(module_name)
+            target: Callable[[], None] | None = getattr(module, function_name, None)
+            return target
+        found = importlib.util.find_spec(module_name)
+    except ModuleNotFoundError:
+        return None
+    if found is None or found.origin is None:
+        return None
+    return found.origin
+
+
+def pages_for(role: str, pages: list[PageSpec] | None = None) -> list[PageSpec]:
+    """The specs ``role`` may see, in registry order."""
+    return [spec for spec in (PAGES if pages is None else pages) if role in spec.roles]
