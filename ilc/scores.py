@@ -52,7 +52,9 @@ def percent_deviation(x: ArrayLike, x_pt: float) -> FloatArray:
     """
     if x_pt == 0:
         return np.full(np.shape(x), np.nan)
-    return np.asarray(100.0 * (np.asarray(x, dtype=np.float64) - x_pt) / x_pt, dtype=np.float64)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        ratio = (np.asarray(x, dtype=np.float64) - x_pt) / x_pt
+    return np.asarray(100.0 * ratio, dtype=np.float64)
 
 
 def z_score(x: ArrayLike, x_pt: float, sigma_pt: float) -> FloatArray:
