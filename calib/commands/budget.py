@@ -1,7 +1,61 @@
-"""`calib budget` commands."""
+"""`calib budget` commands: `evaluate` (CONTRACTS.md section 1); `fit` is wired in cli.py.
+
+The engine is imported inside the command so that `calib budget evaluate` starts fast
+(no database, no Streamlit).
+"""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import typer
 
-app = typer.Typer(help="budget commands.", no_args_is_help=True)
+from calib.cli_support import cli_errors, dump_json, read_json_file
+
+app = typer.Typer(help="Uncertainty budgets (GUM, JCGM 101 Monte Carlo).", no_args_is_help=True)
+
+
+class _Progress:
+    """A minimal progress line on standard error for long Monte Carlo runs."""
+
+    def __init__(self) -> None:
+        self.last = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        if not sys.stderr.isatty() or total <= 0:
+            return
+        percent = int(100 * done / total)
+        if percent != self.last:
+            self.last = percent
+            sys.stderr.write(f"\rMonte Carlo {done:,}/{total:,} trials ({percent} %)")
+            if done >= total:
+                sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
+@app.command("evaluate")
+@cli_errors
+def evaluate(
+    file: Path = typer.Argument(..., help="Budget document (JSON, CONTRACTS.md section 1)."),
+    json_output: bool = typer.Option(False, "--json", help="Print the result document as JSON."),
+    monte_carlo: bool = typer.Option(
+        False, "--monte-carlo", help="Also run Monte Carlo (JCGM 101) and validate the GUF."
+    ),
+    trials: int | None = typer.Option(None, "--trials", min=100, help="Monte Carlo trials M."),
+    seed: int | None = typer.Option(None, "--seed", min=0, help="Monte Carlo seed (recorded)."),
+) -> None:
+    """Evaluate an uncertainty budget: GUF table and statement, optionally Monte Carlo."""
+    from uncertainty.budget import evaluate_budget
+
+    data = read_json_file(file)
+    run_mc = True if (monte_carlo or trials is not None) else None
+    result = evaluate_budget(
+        data, monte_carlo=run_mc, trials=trials, seed=seed, progress=_Progress()
+    )
+    if json_output:
+        dump_json(result)
+        return
+    from uncertainty.report import render_text
+
+    typer.echo(render_text(result), nl=False)
