@@ -90,7 +90,7 @@ def _validate(
             "participants, values, U and k must have equal lengths", field="results"
         )
     seen: dict[str, int] = {}
-    for i, name in enumerate(participants):
+    for i, name in enumerate(participants if len(set(participants)) != n else ()):
         if name in seen:
             raise InvalidInputError(
                 f"duplicate participant {name!r} (results {seen[name]} and {i})",

@@ -171,9 +171,10 @@ def classify_z(score: ArrayLike) -> list[Verdict | None]:
     ['satisfactory', 'questionable', 'unsatisfactory', None]
     """
     a = np.abs(np.atleast_1d(np.asarray(score, dtype=np.float64)))
-    codes = np.where(a <= 2.0, 0, np.where(a < 3.0, 1, 2))
-    names: tuple[Verdict, Verdict, Verdict] = ("satisfactory", "questionable", "unsatisfactory")
-    return [None if np.isnan(v) else names[c] for v, c in zip(a, codes, strict=True)]
+    codes = np.where(np.isnan(a), 3, np.where(a <= 2.0, 0, np.where(a < 3.0, 1, 2)))
+    labels = np.array(["satisfactory", "questionable", "unsatisfactory", None], dtype=object)
+    verdicts: list[Verdict | None] = labels[codes].tolist()
+    return verdicts
 
 
 def classify_en(score: ArrayLike, limit: float = DEFAULT_EN_LIMIT) -> list[Verdict | None]:
@@ -191,7 +192,10 @@ def classify_en(score: ArrayLike, limit: float = DEFAULT_EN_LIMIT) -> list[Verdi
     """
     _positive(limit, "en_limit")
     a = np.abs(np.atleast_1d(np.asarray(score, dtype=np.float64)))
-    return [None if np.isnan(v) else ("satisfactory" if v < limit else "unsatisfactory") for v in a]
+    codes = np.where(np.isnan(a), 2, np.where(a < limit, 0, 1))
+    labels = np.array(["satisfactory", "unsatisfactory", None], dtype=object)
+    verdicts: list[Verdict | None] = labels[codes].tolist()
+    return verdicts
 
 
 def plausibility_flags(
@@ -213,16 +217,10 @@ def plausibility_flags(
     ['b', 'a', 'c']
     """
     u = np.atleast_1d(np.asarray(u_x, dtype=np.float64))
-    flags: list[Literal["a", "b", "c"] | None] = []
-    for value in u:
-        if np.isnan(value):
-            flags.append(None)
-        elif value < u_min:
-            flags.append("b")
-        elif u_max is not None and value > u_max:
-            flags.append("c")
-        else:
-            flags.append("a")
+    above = u > u_max if u_max is not None else np.zeros(u.shape, dtype=np.bool_)
+    codes = np.where(np.isnan(u), 3, np.where(u < u_min, 1, np.where(above, 2, 0)))
+    labels = np.array(["a", "b", "c", None], dtype=object)
+    flags: list[Literal["a", "b", "c"] | None] = labels[codes].tolist()
     return flags
 
 
