@@ -270,7 +270,7 @@ def check_tur(cert: Certificate, minimum: float) -> list[Finding]:
             continue
         u95 = 2.0 * point.expanded_uncertainty / point.coverage_factor
         tur = compute_tur(point.tolerance, u95)
-        if tur < minimum:
+        if tur < minimum * (1 - _REL):
             findings.append(
                 make_finding(
                     "TUR_BELOW_MINIMUM",
