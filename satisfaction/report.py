@@ -66,6 +66,7 @@ def _check_links(
     responses: Sequence[ResponseRecord],
     jobs: Sequence[JobRecord] | None,
     complaints: Sequence[ComplaintRecord] | None,
+    sources: tuple[str, str],
 ) -> None:
     if jobs is None:
         if complaints:
@@ -80,19 +81,19 @@ def _check_links(
         if job is None:
             raise InvalidInputError(
                 f"job_id {r.job_id!r} is not in the jobs file",
-                field=f"R.csv row {r.row}, column job_id",
+                field=f"{sources[0]} row {r.row}, column job_id",
             )
         if job.delivered_on is None:
             raise InvalidInputError(
                 f"job {r.job_id!r} has no delivered_on in the jobs file; "
                 "feedback is invited only after delivery",
-                field=f"R.csv row {r.row}, column job_id",
+                field=f"{sources[0]} row {r.row}, column job_id",
             )
     for c in complaints or ():
         if c.job_id not in by_id:
             raise InvalidInputError(
                 f"job_id {c.job_id!r} is not in the jobs file",
-                field=f"C.csv row {c.row}, column job_id",
+                field=f"{sources[1]} row {c.row}, column job_id",
             )
 
 
@@ -179,10 +180,24 @@ def build_report(
     confidence: float = 0.95,
     baseline_periods: int = 6,
     target: float | None = None,
+    sources: tuple[str, str] = ("R.csv", "C.csv"),
 ) -> SatisfactionReportDocument:
     """Compute every metric, both control charts and the triggers.
 
-    The CSAT target rule is applied to the latest trailing 12-month window.
+    Parameters
+    ----------
+    responses, jobs, complaints:
+        Imported records; every response and complaint must name a job in
+        ``jobs`` when ``jobs`` is given, and a response's job must be delivered.
+    confidence:
+        Level of every interval (0.95 by default).
+    baseline_periods:
+        Months with data that fix the centre lines (first 6 by default).
+    target:
+        CSAT target share; the rule is applied to the latest trailing
+        12-month window. None: rule not evaluated.
+    sources:
+        File names of the responses and complaints, used in error messages.
     """
     confidence = check_confidence(confidence)
     if target is not None and (
@@ -191,7 +206,7 @@ def build_report(
         raise InvalidInputError(
             f"target must be a share in (0, 1], e.g. 0.8, got {target!r}", field="target"
         )
-    _check_links(responses, jobs, complaints)
+    _check_links(responses, jobs, complaints, sources)
     overall = [r.overall for r in responses]
     csat_estimate = csat(overall, confidence=confidence)
     nps = net_promoter_score([r.recommend for r in responses], confidence=confidence)
@@ -388,6 +403,24 @@ def format_report(doc: SatisfactionReportDocument) -> str:
             f"  {p.period}  {p.dissatisfied:>3}/{p.n:<3}  share {_pct(p.dissatisfied_share):>8}  "
             f"UCL {ucl} ({p.method}){base}{mark}"
         )
+    if doc.complaint_periods:
+        lines += ["", "Complaints per job per month (u-chart), limits frozen from the baseline:"]
+        for cp in doc.complaint_periods:
+            mark = "  SIGNAL" if cp.signal else ""
+            base = " (baseline)" if cp.in_baseline else ""
+            ucl = "n/a" if cp.ucl is None else f"{cp.ucl:.3f}"
+            rate = "n/a" if cp.complaints_per_job is None else f"{cp.complaints_per_job:.3f}"
+            lines.append(
+                f"  {cp.period}  {cp.complaints:>3} complaints / {cp.jobs:<3} jobs  rate {rate:>6}  "
+                f"UCL {ucl} ({cp.method}){base}{mark}"
+            )
+    if doc.rolling_12_months:
+        last = doc.rolling_12_months[-1]
+        lines += [
+            "",
+            f"Trailing 12 months to {last.period}: CSAT {_pct(last.csat.value)} "
+            f"{_pct_ci(last.csat.ci)}  n = {last.n}",
+        ]
     lines += [f"  note: {n}" for n in doc.baseline.notes]
     lines.append("")
     if doc.signals:

@@ -61,6 +61,7 @@ def report(
         confidence=confidence,
         baseline_periods=baseline_periods,
         target=target,
+        sources=(responses.name, complaints.name if complaints else "C.csv"),
     )
     if as_json:
         dump_json(document)
