@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -293,21 +294,8 @@ def detect_excursions(
             (r for r in readings if r.room == lim.room and r.quantity == lim.quantity),
             key=lambda r: r.time,
         )
-        if start is not None:
-            series = [r for r in series if r.time >= start - max_gap]
-        if end is not None:
-            series = [r for r in series if r.time <= end + max_gap]
-        gaps: list[tuple[datetime, datetime]] = []
-        if not series and start is not None and end is not None:
-            gaps.append((start, end))
-        if series and start is not None and series[0].time - start > max_gap:
-            gaps.append((start, series[0].time))
         run: list[tuple[Reading, float, float]] = []
-        previous: Reading | None = None
         for reading in series:
-            if previous is not None and reading.time - previous.time > max_gap:
-                gaps.append((previous.time, reading.time))
-            previous = reading
             value = _convert(reading.value, reading.unit, lim.unit)
             deviation = lim.deviation(value)
             if deviation > 0:
@@ -318,8 +306,7 @@ def detect_excursions(
                 run = []
         if run:
             found.append(_out_of_limits(lim, run))
-        if series and end is not None and end - series[-1].time > max_gap:
-            gaps.append((series[-1].time, end))
+        gaps = _gaps([r.time for r in series], max_gap, start, end)
         for gap_start, gap_end in gaps:
             found.append(
                 Excursion(
@@ -328,6 +315,29 @@ def detect_excursions(
             )
     found.sort(key=lambda e: (e.start, e.quantity, e.kind))
     return found
+
+
+def _gaps(
+    times: list[datetime], max_gap: timedelta, start: datetime | None, end: datetime | None
+) -> list[tuple[datetime, datetime]]:
+    """Intervals without readings: between readings further apart than ``max_gap``,
+    restricted to the readings that bracket ``[start, end]`` when given, plus
+    uncovered edges of that window."""
+    if start is not None:
+        before = [x for x in times if x <= start]
+        times = [x for x in times if x >= (before[-1] if before else start)]
+    if end is not None:
+        after = [x for x in times if x >= end]
+        times = [x for x in times if x <= (after[0] if after else end)]
+    if not times:
+        return [(start, end)] if start is not None and end is not None else []
+    gaps: list[tuple[datetime, datetime]] = []
+    if start is not None and times[0] - start > max_gap:
+        gaps.append((start, times[0]))
+    gaps.extend((a, b) for a, b in itertools.pairwise(times) if b - a > max_gap)
+    if end is not None and end - times[-1] > max_gap:
+        gaps.append((times[-1], end))
+    return gaps
 
 
 def _out_of_limits(lim: EnvironmentLimit, run: list[tuple[Reading, float, float]]) -> Excursion:
