@@ -1,0 +1,190 @@
+"""Published worked examples reproduced at their published digits (GUF).
+
+Each test names the document and clause; tolerances equal the published precision.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from uncertainty.budget import evaluate_budget
+
+REFERENCE = Path(__file__).parent.parent / "reference"
+
+
+def _load(name: str) -> dict[str, object]:
+    data: dict[str, object] = json.loads((REFERENCE / name).read_text(encoding="utf-8"))
+    return data
+
+
+def test_gum_h1_end_gauge() -> None:
+    """JCGM 100:2008 H.1 (end gauge), H.1.4-H.1.6 and Table H.1.
+
+    Published: l = 50.000 838 mm; u_c(l) = 32 nm; ν_eff(l) = 16.7 (G.4.1, truncated to
+    16 for the look-up); k99 = t99(16) = 2.92; U99 = k99·u_c = 93 nm from the rounded
+    u_c (GUM H.1.6). Component contributions (Table H.1): u(l_s) term 25 nm, δθ term
+    16.6 nm, δα term 2.9 nm; u(d) = 9.7 nm.
+    """
+    result = evaluate_budget(_load("gum_h1_end_gauge.json"))
+    out = result.outputs["l"]
+    assert out.value == pytest.approx(50_000_838, abs=0.5)  # 50.000 838 mm
+    assert out.standard_uncertainty == pytest.approx(32, abs=0.5)
+    assert out.effective_dof == pytest.approx(16.7, abs=0.05)
+    assert out.coverage_factor == pytest.approx(2.92, abs=0.005)
+    # GUM multiplies the rounded 32 nm; computed once from the unrounded u_c it is
+    # 92.5 nm, which the contract rounds once (GUM 7.2.6).
+    assert out.expanded_uncertainty == pytest.approx(2.92 * 32, abs=2.92 * 0.5)
+    assert out.expanded_uncertainty == pytest.approx(92.5, abs=0.05)
+    rows = {c.input: c for c in out.contributions}
+    assert rows["l_s"].contribution == pytest.approx(25, abs=0.5)
+    assert rows["delta_theta"].contribution == pytest.approx(16.6, abs=0.05)
+    assert rows["delta_alpha"].contribution == pytest.approx(2.9, abs=0.05)
+    u_d = sum(rows[n].contribution ** 2 for n in ("d_bar", "d1", "d2")) ** 0.5
+    assert u_d == pytest.approx(9.7, abs=0.05)
+    assert out.statement.startswith("l = 50 000 838 nm ± 92 nm (k = 2.92, p ≈ 99 %, ν_eff = 16)")
+    # H.1.7: the α_s and θ sensitivities vanish at the estimate: flagged for Monte Carlo
+    assert any("alpha_s" in w and "Monte Carlo" in w for w in result.warnings)
+    assert any("'Delta'" in w for w in result.warnings)
+
+
+def test_gum_h1_contract_statement_at_9545() -> None:
+    """CONTRACTS.md section 1 / JCGM 100:2008 H.1 at p = 95.45 %: k = t(16) = 2.17.
+
+    GUM Table G.2: t_{95.45}(16) = 2.17.
+    """
+    doc = _load("gum_h1_end_gauge.json")
+    doc["coverage_probability"] = 0.9545
+    out = evaluate_budget(doc).outputs["l"]
+    assert out.coverage_factor == pytest.approx(2.17, abs=0.005)
+    assert out.statement == "l = 50 000 838 nm ± 69 nm (k = 2.17, p ≈ 95 %, ν_eff = 16)"
+
+
+def test_gum_h2_impedance_values_uncertainties_correlations() -> None:
+    """JCGM 100:2008 H.2, Table H.3 (approach 1, covariances from the data, 5.2.3).
+
+    R = 127.732 Ω, u = 0.071 Ω; X = 219.847 Ω, u = 0.295 Ω; Z = 254.260 Ω,
+    u = 0.236 Ω; r(R, X) = −0.588, r(R, Z) = −0.485, r(X, Z) = 0.993.
+    The three inputs are one observation group: ν_eff = n − 1 = 4 for each output
+    (Willink 2007), never a covariance-mixed Welch–Satterthwaite.
+    """
+    result = evaluate_budget(_load("gum_h2_impedance.json"))
+    out = result.outputs
+    for name, value, u in (("R", 127.732, 0.071), ("X", 219.847, 0.295), ("Z", 254.260, 0.236)):
+        assert out[name].value == pytest.approx(value, abs=0.0005)
+        # one unit of the last digit: the GUM propagates the rounded Table H.2 entries
+        # (u(X) from unrounded data is 0.2956 Ω)
+        assert out[name].standard_uncertainty == pytest.approx(u, abs=0.001)
+        assert out[name].effective_dof == pytest.approx(4.0, abs=1e-9)
+    corr = result.output_correlations
+    assert corr["R"]["X"] == pytest.approx(-0.588, abs=0.0005)
+    assert corr["R"]["Z"] == pytest.approx(-0.485, abs=0.0005)
+    assert corr["X"]["Z"] == pytest.approx(0.993, abs=0.0005)
+
+
+def test_gum_h2_input_correlations() -> None:
+    """JCGM 100:2008 H.2, Table H.2: r(V, I) = −0.36, r(V, φ) = 0.86, r(I, φ) = −0.65."""
+    from uncertainty.budget import compile_budget
+
+    budget = compile_budget(_load("gum_h2_impedance.json"))
+    r = budget.correlation
+    assert r is not None
+    assert r[0, 1] == pytest.approx(-0.36, abs=0.005)
+    assert r[0, 2] == pytest.approx(0.86, abs=0.005)
+    assert r[1, 2] == pytest.approx(-0.65, abs=0.005)
+
+
+def test_ea402_s2_weight_10kg() -> None:
+    """EA-4/02 M:2022 supplement S2 (10 kg weight): m_X = 10.000 025 kg, u(m_X) = 29 mg.
+
+    Budget: u(m_S) = 22.5 mg, drift 8.66 mg, δm 14.4 mg, δm_C 5.77 mg, δB 5.77 mg.
+    """
+    out = evaluate_budget(_load("ea402_s2_weight.json")).outputs["m_X"]
+    assert out.value == pytest.approx(10_000.025, abs=0.0005)
+    assert out.standard_uncertainty * 1000 == pytest.approx(29, abs=0.5)
+    rows = {c.input: c for c in out.contributions}
+    assert rows["dm_D"].standard_uncertainty == pytest.approx(8.66, abs=0.005)
+    assert rows["dm_C"].standard_uncertainty == pytest.approx(5.77, abs=0.005)
+
+
+def test_nist_tn1900_e13_thermal_expansion() -> None:
+    """NIST TN 1900 (2015) Example E13 (thermal expansion coefficient), GUF part.
+
+    α = (L1 − L0)/(L0 (T1 − T0)); inputs Student t with standard deviations
+    u(L0) = 0.0001 m, u(T0) = 0.02 K, u(L1) = 0.0002 m, u(T1) = 0.05 K, 3 dof each.
+    Published (NIST Uncertainty Machine, GUF): α = 1.7266e-5 /K, u(α) = 1.76e-6 /K.
+    """
+    doc = {
+        "model": "alpha = (L1 - L0)/(L0*(T1 - T0))",
+        "inputs": {
+            "L0": {"value": 1.4999, "unit": "m", "distribution": "student_t", "standard_uncertainty": 0.0001, "dof": 3},
+            "T0": {"value": 288.15, "unit": "K", "distribution": "student_t", "standard_uncertainty": 0.02, "dof": 3},
+            "L1": {"value": 1.5021, "unit": "m", "distribution": "student_t", "standard_uncertainty": 0.0002, "dof": 3},
+            "T1": {"value": 373.10, "unit": "K", "distribution": "student_t", "standard_uncertainty": 0.05, "dof": 3},
+        },
+    }
+    out = evaluate_budget(doc).outputs["alpha"]
+    assert out.value == pytest.approx(1.7266e-5, abs=0.00005e-5)
+    assert out.standard_uncertainty == pytest.approx(1.76e-6, abs=0.005e-6)
+
+
+def test_npl_log_model_guf() -> None:
+    """NPL Report DEM-ES-011 (Cox, Harris) 9.2, Table 9.2: y = ln x, x rectangular on [0.1, 1.1].
+
+    GUF: y = −0.511, u(y) = 0.481, upper end of the 95 % interval y + U = 0.432.
+    """
+    doc = {
+        "model": "y = ln(x)",
+        "inputs": {"x": {"unit": "", "distribution": "rectangular", "limits": [0.1, 1.1]}},
+        "coverage_probability": 0.95,
+    }
+    out = evaluate_budget(doc).outputs["y"]
+    assert out.value == pytest.approx(-0.511, abs=0.0005)
+    assert out.standard_uncertainty == pytest.approx(0.481, abs=0.0005)
+    assert out.value + out.expanded_uncertainty == pytest.approx(0.432, abs=0.0005)
+
+
+@pytest.mark.parametrize("distribution", ["normal", "rectangular"])
+def test_jcgm101_9_2_additive_model_guf(distribution: str) -> None:
+    """JCGM 101:2008 9.2.2 (Table 2) and 9.2.3 (Table 3), GUF column: Y = X1 + X2 + X3 + X4.
+
+    Each X_i with u = 1 (normal, or rectangular with a = √3): GUF y = 0.0, u(y) = 2.0,
+    95 % interval [−3.92, 3.92].
+    """
+    if distribution == "normal":
+        spec: dict[str, object] = {"value": 0, "standard_uncertainty": 1}
+    else:
+        spec = {"value": 0, "distribution": "rectangular", "half_width": 3**0.5}
+    doc = {
+        "model": "Y = X1 + X2 + X3 + X4",
+        "inputs": {f"X{i}": dict(spec) for i in range(1, 5)},
+        "coverage_probability": 0.95,
+    }
+    out = evaluate_budget(doc).outputs["Y"]
+    assert out.standard_uncertainty == pytest.approx(2.0, abs=0.05)
+    assert out.interval[0] == pytest.approx(-3.92, abs=0.005)
+    assert out.interval[1] == pytest.approx(3.92, abs=0.005)
+
+
+def test_gum_g4_welch_satterthwaite_example() -> None:
+    """JCGM 100:2008 G.4.1 example: ν_eff for Y = f(X1, X2, X3) = bX1X2X3.
+
+    u(x1)/x1 = 0.25 % (n1 = 10), u(x2)/x2 = 0.57 % (n2 = 5), u(x3)/x3 = 0.82 %
+    (n3 = 15) give u_c(y)/y = 1.03 % and ν_eff = 19.0.
+    """
+    doc = {
+        "model": "Y = X1*X2*X3",
+        "inputs": {
+            "X1": {"value": 1.0, "standard_uncertainty": 0.0025, "dof": 9},
+            "X2": {"value": 1.0, "standard_uncertainty": 0.0057, "dof": 4},
+            "X3": {"value": 1.0, "standard_uncertainty": 0.0082, "dof": 14},
+        },
+        "coverage_probability": 0.95,
+    }
+    out = evaluate_budget(doc).outputs["Y"]
+    assert out.standard_uncertainty * 100 == pytest.approx(1.03, abs=0.005)
+    assert out.effective_dof == pytest.approx(19.0, abs=0.05)
+    # The GUM computes ν_eff from the rounded u_c/y = 1.03 % (19.04) and looks up t95(19)
+    # = 2.09; from unrounded inputs ν_eff = 18.9992, which G.4.1 note 1 truncates to 18.
