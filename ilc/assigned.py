@@ -47,6 +47,9 @@ class AssignedValue:
         estimators); used for degrees of equivalence.
     contributed:
         Mask of the results that entered x_pt.
+    eligible:
+        Mask of the results allowed into x_pt (not ``exclude_from_reference``); those
+        eligible but not contributing were set aside by the largest consistent subset.
     robust:
         The robust estimate (``robust``, ``median``), else ``None``.
     consensus:
@@ -59,6 +62,7 @@ class AssignedValue:
     expanded_uncertainty: float
     covariance: FloatArray
     contributed: BoolArray
+    eligible: BoolArray
     robust: RobustEstimate | None = None
     consensus: ConsensusEstimate | None = field(default=None)
 
@@ -122,6 +126,7 @@ def assign_value(
             expanded_uncertainty=float(reference_expanded_uncertainty),
             covariance=zero,
             contributed=np.zeros(n, dtype=np.bool_),
+            eligible=np.zeros(n, dtype=np.bool_),
         )
     if method in ("robust", "median"):
         chosen = values[mask]
@@ -144,6 +149,7 @@ def assign_value(
             expanded_uncertainty=2.0 * u_pt,
             covariance=zero,
             contributed=mask.copy(),
+            eligible=mask.copy(),
             robust=est,
         )
     if method in ("weighted_mean", "consensus_dl"):
@@ -172,6 +178,7 @@ def assign_value(
             expanded_uncertainty=2.0 * fit.standard_uncertainty,
             covariance=covariance,
             contributed=contributed,
+            eligible=mask.copy(),
             consensus=fit,
         )
     raise InvalidInputError(

@@ -221,18 +221,17 @@ def build_report(name: str, unit: str, scores: RoundScores) -> ScoreReportDocume
     consistency = ConsistencyOutput()
     if a.consensus is not None:
         c = a.consensus
-        used_names = {p for p, used in zip(scores.participants, a.contributed, strict=True) if used}
-        candidates = [
+        excluded = [
             p
-            for p, cov in zip(scores.participants, a.covariance, strict=True)
-            if cov > 0 or p in used_names
+            for p, ok, used in zip(scores.participants, a.eligible, a.contributed, strict=True)
+            if ok and not used
         ]
         consistency = ConsistencyOutput(
             chi2=c.chi2,
             dof=c.dof,
             p_value=c.p_value,
             consistent=c.consistent,
-            excluded=[p for p in candidates if p not in used_names],
+            excluded=excluded,
             tau=c.tau,
         )
     rows: list[ScoreRow] = []

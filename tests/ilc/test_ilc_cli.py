@@ -266,3 +266,22 @@ def test_unknown_csv_method_exits_2(tmp_path: Path) -> None:
     path.write_text("participant,value,expanded_uncertainty,coverage_factor\nL01,1.0,0.1,2\n")
     code, _, err = _run(str(path), "--method", "mean")
     assert code == 2 and "--method" in err
+
+
+def test_weighted_mean_largest_consistent_subset_lists_the_excluded(tmp_path: Path) -> None:
+    """Cox 2002 procedure A fails (chi2 test), so the discrepant E is left out (Cox 2007)."""
+    values = {"A": 1.0, "B": 1.2, "C": 0.9, "D": 1.1, "E": 5.0}
+    doc = {
+        "assigned_value": {"method": "weighted_mean"},
+        "results": [
+            {"participant": p, "value": v, "expanded_uncertainty": 0.2, "coverage_factor": 2}
+            for p, v in values.items()
+        ],
+    }
+    code, out, _ = _run(str(_write(tmp_path, doc)), "--json")
+    report = json.loads(out)
+    assert report["consistency"]["excluded"] == ["E"]
+    assert report["consistency"]["consistent"] is True
+    assert report["assigned_value"]["value"] == pytest.approx(1.05)
+    assert report["assigned_value"]["contributors"] == ["A", "B", "C", "D"]
+    assert code == 1  # E is far off
