@@ -227,7 +227,7 @@ def _check_mutable(session: Session, obj: SQLModel) -> None:
     if not hasattr(obj, "status"):
         return
     history = sa_inspect(obj).attrs["status"].history
-    stored = history.deleted[0] if history.deleted else getattr(obj, "status")
+    stored = history.deleted[0] if history.deleted else obj.status
     if stored in _immutable_statuses(obj):
         raise ImmutableRecordError(
             f"{_table_name(obj)} {_record_id(obj)} is {stored}; create a new version "
@@ -327,8 +327,8 @@ def new_version(session: Session, obj: T, changes: dict[str, Any], actor: str | 
         )
     primary = {col.key for col in mapper.primary_key}
     data = {key: getattr(obj, key) for key in columns if key not in primary}
-    data["version"] = int(getattr(obj, "version")) + 1
-    data["supersedes_id"] = getattr(obj, "id")
+    data["version"] = int(data["version"]) + 1
+    data["supersedes_id"] = mapper.primary_key_from_instance(obj)[0]
     if "status" in columns:
         data["status"] = "draft"
     for key in changes:

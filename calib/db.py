@@ -105,9 +105,7 @@ def make_engine(url: str | None = None) -> Engine:
             engine = create_engine(parsed, connect_args={"check_same_thread": False})
             event.listen(engine, "connect", _sqlite_pragmas)
         else:
-            engine = create_engine(
-                parsed, pool_pre_ping=True, connect_args={"connect_timeout": 5}
-            )
+            engine = create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": 5})
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
     except (SQLAlchemyError, ImportError, ValueError) as exc:

@@ -154,8 +154,14 @@ def _seed_people(session: Session, ctx: DemoContext) -> None:
             ctx.actor,
         )
         for course in rnd.sample(
-            ["GUM uncertainty evaluation", "ISO/IEC 17025:2017", "Dimensional metrology",
-             "Mass calibration", "Thermometry", "Electrical metrology"],
+            [
+                "GUM uncertainty evaluation",
+                "ISO/IEC 17025:2017",
+                "Dimensional metrology",
+                "Mass calibration",
+                "Thermometry",
+                "Electrical metrology",
+            ],
             2,
         ):
             audited_create(
@@ -176,7 +182,9 @@ def _seed_authorisations(session: Session, ctx: DemoContext) -> None:
     special = {2: 21, 5: 45, 9: -12}  # two expire within 60 days, one expired
     for index, pid in enumerate(ctx.person_ids):
         for number, code in enumerate(rnd.sample(codes, 3)):
-            days = special.get(index, rnd.randint(120, 700)) if number == 0 else rnd.randint(120, 700)
+            days = (
+                special.get(index, rnd.randint(120, 700)) if number == 0 else rnd.randint(120, 700)
+            )
             audited_create(
                 session,
                 Authorisation(
@@ -196,13 +204,18 @@ def _seed_jobs(session: Session, ctx: DemoContext) -> list[tuple[int, bool]]:
     first_day = month_start - dt.timedelta(days=540)
     dates = sorted(
         [first_day + dt.timedelta(days=rnd.randint(0, 539)) for _ in range(380)]
-        + [month_start + dt.timedelta(days=rnd.randint(0, (as_of - month_start).days)) for _ in range(20)]
+        + [
+            month_start + dt.timedelta(days=rnd.randint(0, (as_of - month_start).days))
+            for _ in range(20)
+        ]
     )
     codes = list(ctx.procedure_ids)
     released: list[tuple[int, bool]] = []
     for number, received in enumerate(dates, start=1):
         site_index = 0 if rnd.random() < 0.75 else 1
-        staff = [pid for pid, (_, _, s) in zip(ctx.person_ids, _STAFF, strict=True) if s == site_index]
+        staff = [
+            pid for pid, (_, _, s) in zip(ctx.person_ids, _STAFF, strict=True) if s == site_index
+        ]
         code = rnd.choice(codes)
         turnaround = rnd.choice([7, 10, 10, 14])
         due = received + dt.timedelta(days=turnaround)
@@ -222,8 +235,10 @@ def _seed_jobs(session: Session, ctx: DemoContext) -> list[tuple[int, bool]]:
         jid = int(job.id or 0)
         ctx.job_ids.append(jid)
         late = rnd.random() < 0.12
-        delivered = due + dt.timedelta(days=rnd.randint(1, 9)) if late else due - dt.timedelta(
-            days=rnd.randint(0, max(0, turnaround - 3))
+        delivered = (
+            due + dt.timedelta(days=rnd.randint(1, 9))
+            if late
+            else due - dt.timedelta(days=rnd.randint(0, max(0, turnaround - 3)))
         )
         if delivered <= as_of:
             release_job(
@@ -266,7 +281,9 @@ def _seed_quality(session: Session, ctx: DemoContext, released: list[tuple[int, 
         check="On-time delivery over the following 3 months was 96 % (target 90 %)",
         verified_on=as_of - dt.timedelta(days=100),
     )
-    close_corrective_action(session, actor, int(ca1.id or 0), closed_on=as_of - dt.timedelta(days=99))
+    close_corrective_action(
+        session, actor, int(ca1.id or 0), closed_on=as_of - dt.timedelta(days=99)
+    )
     close_nonconformity(session, actor, int(nc1.id or 0))
     nc2 = raise_nonconformity(
         session,

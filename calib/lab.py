@@ -258,9 +258,7 @@ def lab_overview(
     start, end = month_bounds(as_of)
     year_ago = as_of - dt.timedelta(days=365)
     jobs = session.exec(
-        select(Job).where(
-            (col(Job.received_on) >= year_ago) | (col(Job.delivered_on) >= year_ago)
-        )
+        select(Job).where((col(Job.received_on) >= year_ago) | (col(Job.delivered_on) >= year_ago))
     ).all()
     if site_id is not None:
         jobs = [job for job in jobs if job.site_id == site_id]
@@ -272,7 +270,9 @@ def lab_overview(
         job for job in jobs if job.delivered_on is not None and year_ago < job.delivered_on <= as_of
     ]
     on_time = sum(
-        1 for job in delivered_year if job.delivered_on is not None and job.delivered_on <= job.due_on
+        1
+        for job in delivered_year
+        if job.delivered_on is not None and job.delivered_on <= job.due_on
     )
     nc_stmt = select(Nonconformity)
     if site_id is not None:

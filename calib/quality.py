@@ -168,7 +168,9 @@ def close_corrective_action(
     ca = get_corrective_action(session, actor, ca_id)
     if ca.status == "closed":
         raise ConflictError(f"corrective action {ca_id} is already closed")
-    if not (ca.effectiveness_check and ca.effectiveness_verified_on and ca.effectiveness_verified_by):
+    if not (
+        ca.effectiveness_check and ca.effectiveness_verified_on and ca.effectiveness_verified_by
+    ):
         raise ConflictError(
             f"corrective action {ca_id} cannot be closed: record an effectiveness "
             "verification first (ISO/IEC 17025 8.7.1 e)"

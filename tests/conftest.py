@@ -38,7 +38,9 @@ def _postgres_base_url() -> str | None:
             "CI is set but CALIB_TEST_POSTGRES_URL is not: PostgreSQL tests must run in CI",
             pytrace=False,
         )
-    pytest.skip("PostgreSQL tests need CALIB_TEST_POSTGRES_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)")
+    pytest.skip(
+        "PostgreSQL tests need CALIB_TEST_POSTGRES_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)"
+    )
     return None
 
 

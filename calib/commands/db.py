@@ -6,7 +6,9 @@ import typer
 
 from calib.cli_support import cli_errors
 
-app = typer.Typer(help="Database schema: upgrade and show the current revision.", no_args_is_help=True)
+app = typer.Typer(
+    help="Database schema: upgrade and show the current revision.", no_args_is_help=True
+)
 
 
 @app.command("upgrade")

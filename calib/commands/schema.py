@@ -48,9 +48,7 @@ def schema(
             raise typer.Exit(EXIT_BAD_INPUT)
         return
     if name not in SCHEMAS:
-        typer.echo(
-            f"error: unknown schema {name!r}; known: {', '.join(SCHEMAS)}", err=True
-        )
+        typer.echo(f"error: unknown schema {name!r}; known: {', '.join(SCHEMAS)}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT)
     model = _load(SCHEMAS[name])
     json_schema = getattr(model, "model_json_schema", None)

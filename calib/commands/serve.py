@@ -38,9 +38,10 @@ def serve(
         from calib.demo import DEMO_ACCOUNTS, load_demo
 
         load_demo(engine)
-        typer.echo("first run: demo lab loaded; sign in with " + ", ".join(
-            f"{user}/{password}" for user, (password, _) in DEMO_ACCOUNTS.items()
-        ))
+        typer.echo(
+            "first run: demo lab loaded; sign in with "
+            + ", ".join(f"{user}/{password}" for user, (password, _) in DEMO_ACCOUNTS.items())
+        )
     engine.dispose()
     try:
         script = app_path()
@@ -48,10 +49,17 @@ def serve(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     argv = [
-        sys.executable, "-m", "streamlit", "run", str(script),
-        "--server.headless", "true",
-        "--server.port", str(port),
-        "--browser.gatherUsageStats", "false",
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(script),
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--browser.gatherUsageStats",
+        "false",
     ]
     typer.echo(f"calib app on http://localhost:{port} ({settings.masked_database_url})")
     raise typer.Exit(subprocess.call(argv, env=dict(os.environ)))

@@ -47,5 +47,7 @@ def render() -> None:
     if data.expired_authorisations:
         st.warning(
             "Expired authorisations: "
-            + "; ".join(f"{a.person} – {a.procedure} ({a.valid_until})" for a in data.expired_authorisations)
+            + "; ".join(
+                f"{a.person} – {a.procedure} ({a.valid_until})" for a in data.expired_authorisations
+            )
         )

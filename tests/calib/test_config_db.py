@@ -30,12 +30,15 @@ def test_default_data_dir_is_platform_user_dir() -> None:
 
 
 def test_bad_numeric_setting_names_variable() -> None:
-    with pytest.raises(InvalidInputError, match="CALIB_LOCKOUT_ATTEMPTS.*'five'"):
+    with pytest.raises(InvalidInputError, match=r"CALIB_LOCKOUT_ATTEMPTS.*'five'"):
         load_settings({"CALIB_LOCKOUT_ATTEMPTS": "five"})
 
 
 def test_mask_url_hides_password() -> None:
-    assert mask_url("postgresql+psycopg://lab:pw@h:5432/db") == "postgresql+psycopg://lab:***@h:5432/db"
+    assert (
+        mask_url("postgresql+psycopg://lab:pw@h:5432/db")
+        == "postgresql+psycopg://lab:***@h:5432/db"
+    )
     settings = load_settings({"CALIB_DATABASE_URL": "postgresql://u:secret@h/db"})
     assert "secret" not in settings.masked_database_url
 

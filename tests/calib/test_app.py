@@ -1,0 +1,60 @@
+"""The Streamlit shell through AppTest: sign-in (good and bad password), overview, roles."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+@pytest.fixture
+def app_test(demo_url: str, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    monkeypatch.setenv("CALIB_DATABASE_URL", demo_url)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    return at
+
+
+def _sign_in(at: AppTest, username: str, password: str) -> None:
+    at.text_input(key="signin_username").input(username)
+    at.text_input(key="signin_password").input(password)
+    at.button[0].click()
+    at.run()
+
+
+def test_sign_in_page_first(app_test: AppTest) -> None:
+    assert not app_test.exception
+    assert app_test.title[0].value == "Sign in to calib"
+
+
+def test_bad_password_shows_generic_error(app_test: AppTest) -> None:
+    _sign_in(app_test, "admin", "not-the-password")
+    assert not app_test.exception
+    assert [e.value for e in app_test.error] == ["wrong username or password"]
+    assert "calib_user" not in app_test.session_state
+
+
+def test_good_password_shows_overview(app_test: AppTest) -> None:
+    _sign_in(app_test, "manager", "manager-demo")
+    assert not app_test.exception, app_test.exception
+    assert app_test.title[0].value == "Lab overview"
+    labels = {m.label: m.value for m in app_test.metric}
+    assert "Jobs received this month" in labels
+    assert "On-time delivery (12 months)" in labels
+    assert labels["Open corrective actions"] == "1"
+    assert any("Signed in as" in md.value for md in app_test.sidebar.markdown)
+
+
+def test_site_selector_filters_overview(app_test: AppTest) -> None:
+    _sign_in(app_test, "assessor", "assessor-demo")
+    everything = {m.label: m.value for m in app_test.metric}["Open corrective actions"]
+    selector = app_test.sidebar.selectbox(key="site_id")
+    assert selector.options[0] == "All sites"
+    selector.select_index(1).run()
+    assert not app_test.exception, app_test.exception
+    assert isinstance(app_test.session_state["site_id"], int)
+    main_site = {m.label: m.value for m in app_test.metric}["Open corrective actions"]
+    assert (everything, main_site) == ("1", "0")
