@@ -14,7 +14,6 @@ from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
 
 from uncertainty.errors import InvalidInputError
 
@@ -96,6 +95,8 @@ def _check(
 
 
 def _chi2(x: FloatArray, s: FloatArray, y: float, alpha: float) -> tuple[float, int, float, bool]:
+    from scipy import stats  # lazy: keeps `calib` start-up fast
+
     chi2 = float(np.sum(((x - y) / s) ** 2))
     dof = int(x.size - 1)
     p = float(stats.chi2.sf(chi2, dof))
@@ -206,6 +207,8 @@ def dersimonian_laird(
     DerSimonian R, Laird N 1986 Control. Clin. Trials 7 177–188, Formulae (4)–(5);
     Koepke A et al. 2017 Metrologia 54 S34 (NIST Consensus Builder).
     """
+    from scipy import stats  # lazy: keeps `calib` start-up fast
+
     x, s = _check(values, u)
     w = 1.0 / (s * s)
     sw = float(w.sum())

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
 
 from uncertainty.errors import InvalidInputError
 
@@ -70,6 +69,8 @@ def expanded_criterion_factors(g: int, m: int = 2) -> tuple[float, float]:
     >>> [round(f, 2) for f in expanded_criterion_factors(10)]
     [1.88, 1.01]
     """
+    from scipy import stats  # lazy: keeps `calib` start-up fast
+
     if g < 2 or m < 2:
         raise InvalidInputError(
             f"need g >= 2 items and m >= 2 replicates, got g={g}, m={m}", field="samples"

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
 
 from uncertainty.errors import InvalidInputError
 
@@ -70,6 +69,8 @@ def grubbs_critical(n: int, alpha: float = 0.05) -> float:
     >>> round(grubbs_critical(10, 0.05), 3), round(grubbs_critical(10, 0.01), 3)
     (2.29, 2.482)
     """
+    from scipy import stats  # lazy: keeps `calib` start-up fast
+
     if n < 3:
         raise InvalidInputError(f"Grubbs' test needs n >= 3, got {n}", field="values")
     t = float(stats.t.isf(alpha / (2 * n), n - 2))
@@ -156,6 +157,8 @@ def cochran_test(
     ----------
     ISO 5725-2:2019 7.3.3, Formula (12); Cochran W G 1941 Ann. Eugen. 11 47.
     """
+    from scipy import stats  # lazy: keeps `calib` start-up fast
+
     s = _values(standard_deviations, 2)
     if n < 2:
         raise InvalidInputError(f"Cochran's test needs n >= 2 replicates, got {n}", field="n")
@@ -187,6 +190,8 @@ def mandel_h(means: Sequence[float] | FloatArray, alpha: float = 0.01) -> tuple[
     >>> round(mandel_h([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0])[1], 2)
     2.18
     """
+    from scipy import stats  # lazy: keeps `calib` start-up fast
+
     y = _values(means, 3)
     s = float(np.std(y, ddof=1))
     if s == 0:
@@ -209,6 +214,8 @@ def mandel_k(
     ----------
     ISO 5725-2:2019 7.3.1, Formula (11), Table 6.
     """
+    from scipy import stats  # lazy: keeps `calib` start-up fast
+
     s = _values(standard_deviations, 2)
     if n < 2:
         raise InvalidInputError(f"Mandel's k needs n >= 2 replicates, got {n}", field="n")
