@@ -46,6 +46,7 @@ HISTOGRAM_BINS = 2**18
 
 _PLOT_BINS = 100
 _DIFF_CHUNK = 2**20
+_BIN_CHUNK = 2**16
 
 
 @dataclass(frozen=True)
@@ -244,8 +245,8 @@ class OutputAccumulator:
         self._sum = 0.0
         self._sum_squares = 0.0
         self._values: FloatArray | None = None
-        if expected is not None and expected <= max_stored:
-            self._values = np.empty(expected, dtype=np.float64)
+        self._sorted = False
+        self._expected = expected
         self._counts: IntArray | None = None
         self._low = 0.0
         self._width = 0.0
@@ -264,8 +265,12 @@ class OutputAccumulator:
             self._shift = float(values.mean())
         centred = values - self._shift
         self._sum += float(centred.sum())
-        self._sum_squares += float(np.dot(centred, centred))
-        if self._counts is None and self.count + n > self.max_stored:
+        centred *= centred  # in place: no BLAS call, no second temporary
+        self._sum_squares += float(centred.sum())
+        too_many = self.count + n > self.max_stored or (
+            self._expected is not None and self._expected > self.max_stored
+        )
+        if self._counts is None and too_many:
             self._start_histogram()
         if self._counts is not None:
             self._bin(values)
@@ -274,24 +279,24 @@ class OutputAccumulator:
         self.count += n
 
     def _store(self, values: FloatArray) -> None:
-        needed = self.count + values.size
-        if self._values is None or self._values.size < needed:
-            size = min(
-                max(needed, 2 * (0 if self._values is None else self._values.size)), self.max_stored
-            )
-            grown = np.empty(size, dtype=np.float64)
-            if self._values is not None:
-                grown[: self.count] = self._values[: self.count]
-            self._values = grown
-        self._values[self.count : needed] = values
+        if self._values is None:
+            # One buffer for the whole run, never grown or copied. For an unknown M
+            # (adaptive) it is max_stored long; the operating system commits its pages
+            # only as they are written, so resident memory follows the values stored.
+            size = self._expected if self._expected is not None else self.max_stored
+            self._values = np.empty(min(size, self.max_stored), dtype=np.float64)
+        self._values[self.count : self.count + values.size] = values
+        self._sorted = False
 
     def _start_histogram(self) -> None:
-        stored = self._values[: self.count] if self._values is not None else np.empty(0)
+        stored = self._values
         self._counts = np.zeros(HISTOGRAM_BINS, dtype=np.int64)
         self._width = 0.0
         self._values = None
-        if stored.size:
-            self._bin(stored)
+        if stored is not None:
+            for start in range(0, self.count, _BIN_CHUNK):
+                self._bin(stored[start : min(start + _BIN_CHUNK, self.count)])
+        del stored
 
     def _bin(self, values: FloatArray) -> None:
         if self._counts is None:  # pragma: no cover - guarded by the caller
@@ -347,7 +352,9 @@ class OutputAccumulator:
         if self._counts is not None or self._values is None:
             return None
         values = self._values[: self.count]
-        values.sort()
+        if not self._sorted:
+            values.sort()
+            self._sorted = True
         return values
 
     def _quantile_at_count(self, cumulative: IntArray, edges: FloatArray, k: float) -> float:
