@@ -15,6 +15,7 @@ JCGM 100:2008 5, 6, 7.2, G.4, H.1, H.2; JCGM 101:2008 7, 8.2.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -87,7 +88,17 @@ class CompiledBudget:
     inputs: InputSet
     output_labels: dict[str, str]
 
-    @property
+    @functools.cached_property
+    def default_values(self) -> dict[str, FloatArray]:
+        """The document's input estimates as 0-d arrays."""
+        return {q.name: np.asarray(q.value, dtype=np.float64) for q in self.inputs.quantities}
+
+    @functools.cached_property
+    def default_uncertainties(self) -> FloatArray:
+        """The document's standard uncertainties, shape (n,)."""
+        return np.array([q.standard_uncertainty for q in self.inputs.quantities], dtype=np.float64)
+
+    @functools.cached_property
     def correlation(self) -> FloatArray | None:
         """Input correlation matrix, ``None`` when all inputs are independent."""
         cov = self.inputs.covariance
@@ -156,17 +167,22 @@ def evaluate_many(
     JCGM 100:2008 5.1.2, 5.2.2, G.4.1.
     """
     quantities = budget.inputs.quantities
-    x = {q.name: np.asarray(values.get(q.name, q.value), dtype=np.float64) for q in quantities}
-    shape = np.broadcast_shapes(*(np.shape(v) for v in x.values()))
-    u = np.stack(
-        [
-            np.broadcast_to(
-                np.asarray(uncertainties.get(q.name, q.standard_uncertainty), dtype=np.float64),
-                shape,
-            )
-            for q in quantities
-        ]
-    )
+    if values:
+        x = {q.name: np.asarray(values.get(q.name, q.value), dtype=np.float64) for q in quantities}
+        shape = np.broadcast_shapes(*(np.shape(v) for v in x.values()))
+    else:
+        x, shape = budget.default_values, ()
+    given = [uncertainties.get(q.name, q.standard_uncertainty) for q in quantities]
+    if not uncertainties:
+        u = budget.default_uncertainties.reshape((-1,) + (1,) * len(shape))
+        u = np.broadcast_to(u, (len(quantities), *shape))
+    elif all(np.ndim(g) == 0 for g in given):
+        u = np.broadcast_to(
+            np.asarray(given, dtype=np.float64).reshape((-1,) + (1,) * len(shape)),
+            (len(quantities), *shape),
+        )
+    else:
+        u = np.stack([np.broadcast_to(np.asarray(g, dtype=np.float64), shape) for g in given])
     outs, jac = budget.model.gradient(x)
     p = (
         budget.document.coverage_probability

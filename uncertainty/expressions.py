@@ -164,6 +164,35 @@ def _sum_rule(
         ) from exc
 
 
+def _plain_sum(
+    lv: ValueFn, ld: DualFn, rv: ValueFn, rd: DualFn, add: bool, unit: pint.Unit
+) -> Node:
+    """a + b or a − b in one unit (the common case, without scaling)."""
+    if add:
+
+        def aval(env: dict[str, FloatArray]) -> FloatArray:
+            return lv(env) + rv(env)
+
+        def adual(env: dict[str, Dual]) -> Dual:
+            a, ta = ld(env)
+            b, tb = rd(env)
+            return a + b, _add_t(ta, tb)
+
+        return Node(aval, adual, unit)
+
+    def sval(env: dict[str, FloatArray]) -> FloatArray:
+        return lv(env) - rv(env)
+
+    def sdual(env: dict[str, Dual]) -> Dual:
+        a, ta = ld(env)
+        b, tb = rd(env)
+        if tb is None:
+            return a - b, ta
+        return a - b, (-tb if ta is None else ta - tb)
+
+    return Node(sval, sdual, unit)
+
+
 def compile_binop(source: str, op: str, left: Node, right: Node) -> Node:
     """a + b, a − b, a·b, a/b, a**b with unit checks and derivative rules."""
     if op in "+-":
@@ -171,6 +200,8 @@ def compile_binop(source: str, op: str, left: Node, right: Node) -> Node:
         if left.const is not None and right.const is not None:
             return const_node(c0 + ca * left.const + cb * right.const, unit, source)
         lv, ld, rv, rd = left.value, left.dual, right.value, right.dual
+        if c0 == 0.0 and ca == 1.0 and cb in (1.0, -1.0):
+            return _plain_sum(lv, ld, rv, rd, cb == 1.0, unit)
 
         def val(env: dict[str, FloatArray]) -> FloatArray:
             return c0 + ca * lv(env) + cb * rv(env)

@@ -81,10 +81,14 @@ def welch_satterthwaite(
     JCGM 100:2008 G.4.1, Eq. (G.2b); Willink, Metrologia 44 (2007) 340.
     """
     u = np.asarray(combined_uncertainty, dtype=np.float64)
-    denominator = np.zeros_like(u)
-    for variance, nu in zip(variances, dofs, strict=True):
-        if math.isfinite(nu):
-            denominator = denominator + np.asarray(variance, dtype=np.float64) ** 2 / nu
+    nu = np.asarray(dofs, dtype=np.float64)
+    finite = np.isfinite(nu)
+    if finite.any():
+        terms = np.asarray([variances[int(i)] for i in np.flatnonzero(finite)], dtype=np.float64)
+        terms = np.broadcast_to(terms.reshape(terms.shape[0], -1), (terms.shape[0], max(u.size, 1)))
+        denominator = (np.sum(terms**2 / nu[finite][:, None], axis=0)).reshape(u.shape)
+    else:
+        denominator = np.zeros_like(u)
     with np.errstate(divide="ignore", invalid="ignore"):
         result = np.where(
             denominator > 0, u**4 / np.where(denominator > 0, denominator, 1.0), np.inf
@@ -162,12 +166,9 @@ def combine(
     undefined = any(
         any(math.isfinite(dofs[i]) for i in group) for group in correlated if len(group) > 1
     )
-    variances: list[FloatArray] = []
-    term_dofs: list[float] = []
-    for i, nu in enumerate(dofs):
-        if i not in grouped:
-            variances.append(cu[i] ** 2)
-            term_dofs.append(nu)
+    alone = [i for i in range(len(dofs)) if i not in grouped]
+    variances: list[FloatArray] = list(cu[alone] ** 2)
+    term_dofs: list[float] = [dofs[i] for i in alone]
     for idx, nu in ensembles:
         sub = cu[list(idx)]
         r = correlation[np.ix_(idx, idx)] if correlation is not None else np.eye(len(idx))

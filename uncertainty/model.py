@@ -22,6 +22,7 @@ partial derivatives); JCGM 101:2008 6.1.
 from __future__ import annotations
 
 import ast
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -321,13 +322,20 @@ class CompiledModel:
     ) -> tuple[dict[str, FloatArray], dict[str, FloatArray]]:
         """Outputs and Jacobians ``(len(input_names), *shape)`` at the given inputs."""
         n = len(self.input_names)
-        eye = np.eye(n)
-        env: dict[str, Dual] = {}
+        seeds = self._seeds
         arrays = [np.asarray(values[name], dtype=np.float64) for name in self.input_names]
-        shape = np.broadcast_shapes(*(a.shape for a in arrays)) if arrays else ()
-        extra = (1,) * len(shape)
-        for i, name in enumerate(self.input_names):
-            env[name] = (arrays[i], eye[i].reshape((n, *extra)))
+        if all(a.ndim == 0 for a in arrays):
+            shape: tuple[int, ...] = ()
+            env: dict[str, Dual] = dict(
+                zip(self.input_names, zip(arrays, seeds, strict=True), strict=True)
+            )
+        else:
+            shape = np.broadcast_shapes(*(a.shape for a in arrays))
+            extra = (1,) * len(shape)
+            env = {
+                name: (arrays[i], seeds[i].reshape((n, *extra)))
+                for i, name in enumerate(self.input_names)
+            }
         for lhs, _, fn in self._equations:
             env[lhs] = fn(env)
         outs: dict[str, FloatArray] = {}
@@ -338,6 +346,11 @@ class CompiledModel:
             tangent = np.zeros((n, *shape)) if t is None else c1 * t
             jac[name] = np.broadcast_to(tangent, (n, *shape)).astype(np.float64)
         return outs, jac
+
+    @functools.cached_property
+    def _seeds(self) -> list[FloatArray]:
+        """Unit tangent rows, one per input (forward-mode seeds)."""
+        return list(np.eye(len(self.input_names)))
 
     def sensitivity_unit(self, output: str, input_name: str) -> pint.Unit:
         """Unit of ∂output/∂input (differences for absolute temperatures)."""
