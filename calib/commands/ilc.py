@@ -51,6 +51,11 @@ def score(
     en_limit: float | None = typer.Option(
         None, "--en-limit", help="|En| at or above this is unsatisfactory (default 1.0)."
     ),
+    doe_convention: str = typer.Option(
+        "covariance",
+        "--doe-convention",
+        help="CSV: 'covariance' (contributors correlated with x_pt) or 'independent'.",
+    ),
 ) -> None:
     """Score a round: assigned value, En, ζ, z/z′, verdicts and degrees of equivalence.
 
@@ -74,6 +79,7 @@ def score(
             unit=unit,
             name=file.stem,
             en_limit=1.0 if en_limit is None else en_limit,
+            doe_convention=doe_convention,
         )
     else:
         document = parse_round_document(read_json_file(file))
