@@ -426,7 +426,7 @@ def validate_submission(data: Mapping[str, object]) -> FeedbackSubmission:
         label = QUESTION_LABELS.get(name, name)
         if first["type"] == "extra_forbidden":
             message = f"unknown field {name!r}; allowed: {', '.join(QUESTION_LABELS)}"
-        elif first["type"] == "missing":
+        elif first["type"] == "missing" or (first.get("input") is None and name == "recommend"):
             message = f"{label}: please answer this question"
         else:
             message = f"{label}: {first['msg']} (got {str(first.get('input'))[:40]!r})"

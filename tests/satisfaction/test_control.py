@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from satisfaction.control import PeriodCount, month_range, p_chart, rolling_windows, u_chart
@@ -156,3 +158,27 @@ def test_rolling_windows_sum_trailing_twelve_months() -> None:
 
 def test_month_range_crosses_year_end() -> None:
     assert month_range("2025-11", "2026-01") == ["2025-11", "2025-12", "2026-01"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    base_n=st.integers(1, 60),
+    base_events=st.integers(1, 59),
+    n=st.integers(1, 200),
+    data=st.data(),
+)
+def test_signal_iff_strictly_above_reported_ucl(
+    base_n: int, base_events: int, n: int, data: st.DataObject
+) -> None:
+    """For normal and exact points alike: above(3σ) <=> share > UCL, and LCL <= centre <= UCL."""
+    events = data.draw(st.integers(0, n))
+    baseline = [PeriodCount(m, base_n, min(base_events, base_n)) for m in _months(6)]
+    for chart in (
+        p_chart([*baseline, PeriodCount("2030-01", n, events)]),
+        u_chart([*baseline, PeriodCount("2030-01", n, events)]),
+    ):
+        point = chart.points[-1]
+        if point.method == "none" or point.ucl is None or point.value is None:
+            continue
+        assert point.above(3.0) == (point.value > point.ucl + 1e-12)
+        assert point.lcl is not None and point.lcl <= point.center <= point.ucl  # type: ignore[operator]

@@ -166,6 +166,7 @@ def test_feedback_submission_accepts_not_applicable() -> None:
     [
         ({"overall": 6, "recommend": 9}, "overall", "Overall, how satisfied"),
         ({"overall": 4}, "recommend", "please answer"),
+        ({"overall": 4, "recommend": None}, "recommend", "please answer"),
         ({"recommend": 9, "comment": "x" * 2001}, "comment", "Comment"),
         ({"recommend": 9, "overall": "4"}, "overall", "Overall"),
         ({"recommend": 9, "admin": True}, "admin", "unknown field"),
