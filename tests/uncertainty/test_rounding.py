@@ -1,0 +1,56 @@
+"""GUM 7.2.6 rounding with decimal, and the result statement."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from uncertainty.rounding import format_grouped, result_statement, round_to_quantum, round_uncertainty
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (0.0996, "0.10"),  # PITFALLS: rounding can change the magnitude
+        (31.66, "32"),
+        (68.7, "69"),
+        (92.46, "92"),
+        (0.0225, "0.023"),  # half up on the decimal text, not half-even on binary
+        (2.675, "2.7"),
+        (0.000123456, "0.00012"),
+        (99.5, "100"),
+        (0.0, "0"),
+    ],
+)
+def test_round_uncertainty_two_significant_digits(value: float, expected: str) -> None:
+    """JCGM 100:2008 7.2.6: at most two significant digits."""
+    assert format(round_uncertainty(value), "f") == expected
+
+
+def test_round_to_quantum_half_up_on_decimal_text() -> None:
+    assert str(round_to_quantum(2.675, Decimal("0.01"))) == "2.68"  # round(2.675, 2) == 2.67
+
+
+def test_format_grouped_iso_80000() -> None:
+    assert format_grouped(Decimal("50000838")) == "50 000 838"
+    assert format_grouped(Decimal("10000.025")) == "10 000.025"
+    assert format_grouped(Decimal("1234.5")) == "1234.5"
+    assert format_grouped(Decimal("-0.000025")) == "-0.000 025"
+
+
+def test_statement_contract_example() -> None:
+    """CONTRACTS.md section 1 example (GUM H.1 at p = 95.45 %)."""
+    text = result_statement("l", 50000838.0, "nm", 68.7, 2.17, 0.9545, 16.75)
+    assert text == "l = 50 000 838 nm ± 69 nm (k = 2.17, p ≈ 95 %, ν_eff = 16)"
+
+
+def test_statement_estimate_to_the_place_of_u() -> None:
+    """JCGM 100:2008 7.2.6: y rounded to the decimal place of U (here U = 0.10 after rounding)."""
+    text = result_statement("y", 1.23456, "V", 0.0996, 2.0, 0.9545, float("inf"))
+    assert text == "y = 1.23 V ± 0.10 V (k = 2.00, p ≈ 95 %, ν_eff = ∞)"
+
+
+def test_statement_undefined_dof_and_fixed_k() -> None:
+    text = result_statement("y", 5.0, "", 0.5, 2.0, None, None)
+    assert text == "y = 5.00 ± 0.50 (k = 2.00, ν_eff undefined)"
