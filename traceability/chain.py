@@ -78,6 +78,7 @@ class ChainChecker:
         self._ok: dict[str, bool] = {}
         self._cycle: dict[str, tuple[str, ...]] = {}
         self._lines: dict[str, dict[str, list[CmcLine]]] = {}
+        self._chains: dict[str, tuple[str, ...]] = {}
 
     def _lines_of(self, issuer_id: str) -> dict[str, list[CmcLine]]:
         lines = self._lines.get(issuer_id)
@@ -97,66 +98,88 @@ class ChainChecker:
             self._local[certificate] = found
         return found
 
-    def _analyse(self, start: str) -> None:
-        """Tarjan's SCC algorithm from ``start``, settling ``_ok`` in reverse topological order."""
-        if start in self._ok:
-            return
+    def analyse(self, starts: Iterable[str]) -> None:
+        """Settle the verdicts of ``starts`` and everything they rest on (Tarjan, iterative).
+
+        Strongly connected components are emitted in reverse topological order, so every
+        reference is settled before the certificates that use it.
+        """
         certificates = self.register.certificates
+        settled = self._ok
         index: dict[str, int] = {}
         low: dict[str, int] = {}
         stack: list[str] = []
         on_stack: set[str] = set()
-        work: list[tuple[str, int]] = [(start, 0)]
-        while work:
-            node, child = work.pop()
-            refs = certificates[node].references
-            if child == 0:
-                index[node] = low[node] = len(index)
-                stack.append(node)
-                on_stack.add(node)
-            recurse = False
-            while child < len(refs):
-                nxt = refs[child].certificate
-                child += 1
-                if nxt in self._ok:
-                    continue
-                if nxt not in index:
-                    work.append((node, child))
-                    work.append((nxt, 0))
-                    recurse = True
-                    break
-                if nxt in on_stack:
-                    low[node] = min(low[node], index[nxt])
-            if recurse:
+        for start in starts:
+            if start in settled or start in index:
                 continue
-            if low[node] == index[node]:
-                component: list[str] = []
-                while True:
-                    member = stack.pop()
-                    on_stack.discard(member)
-                    component.append(member)
-                    if member == node:
+            refs = certificates[start].references
+            if all(ref.certificate in settled for ref in refs):
+                # Fast path: every reference is settled (the usual case in date order).
+                self._settle([start])
+                continue
+            work: list[tuple[str, int]] = [(start, 0)]
+            while work:
+                node, child = work.pop()
+                refs = certificates[node].references
+                if child == 0:
+                    index[node] = low[node] = len(index)
+                    stack.append(node)
+                    on_stack.add(node)
+                recurse = False
+                while child < len(refs):
+                    nxt = refs[child].certificate
+                    child += 1
+                    if nxt in settled:
+                        continue
+                    if nxt not in index:
+                        work.append((node, child))
+                        work.append((nxt, 0))
+                        recurse = True
                         break
-                self._settle(component)
-            if work:
-                parent = work[-1][0]
-                low[parent] = min(low[parent], low[node])
+                    if nxt in on_stack:
+                        low[node] = min(low[node], index[nxt])
+                if recurse:
+                    continue
+                if low[node] == index[node]:
+                    component: list[str] = []
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        component.append(member)
+                        if member == node:
+                            break
+                    self._settle(component)
+                if work:
+                    parent = work[-1][0]
+                    low[parent] = min(low[parent], low[node])
+
+    def _analyse(self, start: str) -> None:
+        if start not in self._ok:
+            self.analyse((start,))
 
     def _settle(self, component: list[str]) -> None:
         certificates = self.register.certificates
-        members = set(component)
+        settled = self._ok
         cyclic = len(component) > 1 or any(
             ref.certificate == component[0] for ref in certificates[component[0]].references
         )
         if cyclic:
-            ordered = tuple(sorted(members))
+            ordered = tuple(sorted(component))
             for member in component:
                 self._cycle[member] = ordered
-        for member in component:
-            ok = not cyclic and not any(f.severity == "fail" for f in self.local(member).findings)
-            if ok:
-                ok = all(self._ok[ref.certificate] for ref in certificates[member].references)
-            self._ok[member] = ok
+                settled[member] = False
+                self.local(member)
+            return
+        member = component[0]
+        findings = self.local(member).findings
+        ok = not findings or not any(f.severity == "fail" for f in findings)
+        if ok:
+            for ref in certificates[member].references:
+                if not settled[ref.certificate]:
+                    ok = False
+                    break
+        settled[member] = ok
 
     def chain_traceable(self, certificate: str) -> bool:
         """Whether ``certificate`` and everything it rests on is free of ``fail`` findings."""
@@ -164,7 +187,31 @@ class ChainChecker:
         return self._ok[certificate]
 
     def chain(self, certificate: str) -> tuple[str, ...]:
-        """The certificate, then its first reference, and so on up to the root."""
+        """The certificate, then its first reference, and so on up to the root (memoised)."""
+        self._analyse(certificate)
+        chains, cycle = self._chains, self._cycle
+        certificates = self.register.certificates
+        path: list[str] = []
+        node = certificate
+        tail: tuple[str, ...] = ()
+        while True:
+            known = chains.get(node)
+            if known is not None:
+                tail = known
+                break
+            if node in cycle:
+                return self._walk_chain(certificate)
+            path.append(node)
+            refs = certificates[node].references
+            if not refs:
+                break
+            node = refs[0].certificate
+        for member in reversed(path):
+            tail = (member, *tail)
+            chains[member] = tail
+        return tail
+
+    def _walk_chain(self, certificate: str) -> tuple[str, ...]:
         certificates = self.register.certificates
         seen: list[str] = [certificate]
         visited = {certificate}
@@ -202,13 +249,10 @@ class ChainChecker:
                         (certificate, ref.certificate),
                     )
                 )
-        latest = register.latest_certificate(cert.instrument, as_of)
-        instrument = register.instruments[cert.instrument]
         if (
-            latest is not None
-            and latest.id == certificate
-            and not cert.valid_on(as_of)
-            and instrument.status == "in_service"
+            not cert.valid_on(as_of)
+            and register.instruments[cert.instrument].status == "in_service"
+            and _is_latest(register, certificate, as_of)
             and register.out_of_service_event(cert.instrument, as_of) is None
         ):
             findings.append(
@@ -238,6 +282,11 @@ class ChainChecker:
         )
 
 
+def _is_latest(register: Register, certificate: str, as_of: date) -> bool:
+    latest = register.latest_certificate(register.certificates[certificate].instrument, as_of)
+    return latest is not None and latest.id == certificate
+
+
 def check_register(
     register: Register,
     as_of: date,
@@ -265,11 +314,12 @@ def check_register(
     ISO/IEC 17025:2017 6.5.1; CONTRACTS section 4 (verdict rules).
     """
     checker = checker or ChainChecker(register)
-    ids = register.certificates if certificates is None else certificates
-    verdicts = []
-    for cert_id in ids:
-        cert = register.certificates[cert_id]
-        if cert.issued > as_of:
-            continue
-        verdicts.append(checker.verdict(cert_id, as_of))
+    everything = register.certificates
+    ids = [
+        cert_id
+        for cert_id in (everything if certificates is None else certificates)
+        if everything[cert_id].issued <= as_of
+    ]
+    checker.analyse(ids)
+    verdicts = [checker.verdict(cert_id, as_of) for cert_id in ids]
     return CheckResult(as_of=as_of, verdicts=tuple(verdicts))

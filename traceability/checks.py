@@ -37,6 +37,7 @@ __all__ = [
 #: an NMI (CIPM MRA), a CRM producer, a primary realisation of the unit.
 ROOT_KINDS = frozenset({"nmi", "crm_producer", "primary"})
 _REL = 1e-9  # relative slack for float comparisons after unit conversion
+_NONE: tuple[Certificate, ...] = ()
 
 
 class LocalCheck:
@@ -50,13 +51,15 @@ class LocalCheck:
 
 
 def _in_range(line: CmcLine, point: Point) -> bool:
-    low, high = line.min_si, line.max_si
-    slack = _REL * max(abs(low), abs(high), 1e-300)
     value = point.value_si
-    if low - slack <= value <= high + slack:
+    if line.low_bound <= value <= line.high_bound:
         return True
     # A range stated as magnitudes (0 to 100 V) also covers -100 V (same unit, no offset).
-    return low >= 0 and point.scale * point.value == value and low - slack <= -value <= high + slack
+    return (
+        line.min_si >= 0
+        and point.scale * point.value == value
+        and line.low_bound <= -value <= line.high_bound
+    )
 
 
 def _fmt(u_si: float, point: Point) -> str:
@@ -192,7 +195,11 @@ def check_references(register: Register, cert: Certificate) -> list[Finding]:
                     (cert.id, used.id),
                 )
             )
-        event = register.out_of_service_event(used.instrument, day)
+        event = (
+            register.out_of_service_event(used.instrument, day)
+            if used.instrument in register.events_by_instrument
+            else None
+        )
         if event is not None:
             findings.append(
                 make_finding(
@@ -202,7 +209,7 @@ def check_references(register: Register, cert: Certificate) -> list[Finding]:
                     (cert.id, used.id, event.id or f"{used.instrument}@{event.on}"),
                 )
             )
-        for amendment in register.superseded_by.get(used.id, ()):
+        for amendment in register.superseded_by.get(used.id, _NONE):
             if amendment.issued <= day:
                 findings.append(
                     make_finding(
@@ -221,10 +228,16 @@ def _uncertainty_order(cert: Certificate, used: Certificate, quantity: str | Non
     for point in cert.points:
         if quantity is not None and normalise_quantity_name(quantity) != point.quantity_key:
             continue
-        same = [p for p in used.points if p.quantity_key == point.quantity_key]
-        if not same:
-            continue
-        nearest = min(same, key=lambda p: abs(p.value_si - point.value_si))
+        candidates = used.points
+        if len(candidates) == 1:
+            nearest = candidates[0]
+            if nearest.quantity_key != point.quantity_key:
+                continue
+        else:
+            same = [p for p in candidates if p.quantity_key == point.quantity_key]
+            if not same:
+                continue
+            nearest = min(same, key=lambda p: abs(p.value_si - point.value_si))
         if point.u_si < nearest.u_si * (1 - _REL):
             findings.append(
                 make_finding(

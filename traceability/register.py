@@ -126,6 +126,8 @@ class CmcLine:
     min_si: float = field(init=False)
     max_si: float = field(init=False)
     u_si: float = field(init=False)
+    low_bound: float = field(init=False)
+    high_bound: float = field(init=False)
 
     def __post_init__(self) -> None:
         for name in ("min", "max", "expanded_uncertainty", "coverage_factor"):
@@ -149,6 +151,10 @@ class CmcLine:
         object.__setattr__(
             self, "u_si", info.scale * self.expanded_uncertainty / self.coverage_factor
         )
+        # Range bounds with a relative slack of 1e-9 for rounding in unit conversion.
+        slack = 1e-9 * max(abs(self.min_si), abs(self.max_si), 1e-300)
+        object.__setattr__(self, "low_bound", self.min_si - slack)
+        object.__setattr__(self, "high_bound", self.max_si + slack)
 
 
 @dataclass(frozen=True, slots=True)
