@@ -21,10 +21,15 @@ positive = st.floats(1e-6, 1e2, allow_nan=False)
     values=st.lists(finite, min_size=3, max_size=3),
     uncertainties=st.lists(st.floats(0, 1e2), min_size=3, max_size=3),
 )
-def test_combined_uncertainty_is_non_negative(values: list[float], uncertainties: list[float]) -> None:
+def test_combined_uncertainty_is_non_negative(
+    values: list[float], uncertainties: list[float]
+) -> None:
     doc = {
         "model": "y = a*b + c**2 - a",
-        "inputs": {n: {"value": v, "standard_uncertainty": u} for n, v, u in zip("abc", values, uncertainties, strict=True)},
+        "inputs": {
+            n: {"value": v, "standard_uncertainty": u}
+            for n, v, u in zip("abc", values, uncertainties, strict=True)
+        },
     }
     out = evaluate_budget(doc).outputs["y"]
     assert out.standard_uncertainty >= 0
@@ -35,12 +40,18 @@ def test_combined_uncertainty_is_non_negative(values: list[float], uncertainties
 @given(a=st.floats(1, 100), ua=positive, b=st.floats(1, 100), ub=positive)
 def test_invariant_under_change_of_input_units(a: float, ua: float, b: float, ub: float) -> None:
     """The same budget in mm and in m gives the same result (in the output unit)."""
+
     def doc(unit: str, scale: float) -> dict[str, object]:
         return {
             "model": "y = a*b",
             "outputs": {"y": {"unit": "mm"}},
             "inputs": {
-                "a": {"value": a * scale, "unit": unit, "standard_uncertainty": ua * scale, "dof": 7},
+                "a": {
+                    "value": a * scale,
+                    "unit": unit,
+                    "standard_uncertainty": ua * scale,
+                    "dof": 7,
+                },
                 "b": {"value": b, "unit": "", "standard_uncertainty": ub, "dof": 12},
             },
         }
@@ -58,12 +69,17 @@ def test_invariant_under_change_of_input_units(a: float, ua: float, b: float, ub
     uncertainties=st.lists(st.floats(0, 10), min_size=3, max_size=3),
     r=st.floats(-1, 1),
 )
-def test_guf_is_exact_for_linear_models(coefficients: list[float], uncertainties: list[float], r: float) -> None:
+def test_guf_is_exact_for_linear_models(
+    coefficients: list[float], uncertainties: list[float], r: float
+) -> None:
     """For Y = Σ c_i X_i: u²(y) = cᵀ V c exactly (JCGM 100:2008 5.2.2)."""
     c1, c2, c3 = coefficients
     doc = {
         "model": f"y = ({c1})*a + ({c2})*b + ({c3})*c",
-        "inputs": {n: {"value": 1.0, "standard_uncertainty": u} for n, u in zip("abc", uncertainties, strict=True)},
+        "inputs": {
+            n: {"value": 1.0, "standard_uncertainty": u}
+            for n, u in zip("abc", uncertainties, strict=True)
+        },
         "correlations": [{"inputs": ["a", "b"], "coefficient": r}],
     }
     out = evaluate_budget(doc).outputs["y"]
@@ -125,8 +141,10 @@ def test_correlated_infinite_dof_keeps_nu_eff() -> None:
 def test_evaluate_many_matches_single_budgets() -> None:
     doc = {
         "model": "y = a*b",
-        "inputs": {"a": {"value": 2.0, "unit": "mm", "standard_uncertainty": 0.1, "dof": 4},
-                   "b": {"value": 3.0, "standard_uncertainty": 0.2, "dof": 9}},
+        "inputs": {
+            "a": {"value": 2.0, "unit": "mm", "standard_uncertainty": 0.1, "dof": 4},
+            "b": {"value": 3.0, "standard_uncertainty": 0.2, "dof": 9},
+        },
     }
     budget = compile_budget(doc)
     a = np.array([1.0, 2.0, 5.0])
@@ -134,8 +152,10 @@ def test_evaluate_many_matches_single_budgets() -> None:
     many = evaluate_many(budget, {"a": a}, {"a": ua})["y"]
     for i in range(3):
         single = dict(doc)
-        single["inputs"] = {"a": {"value": a[i], "unit": "mm", "standard_uncertainty": ua[i], "dof": 4},
-                            "b": doc["inputs"]["b"]}  # type: ignore[index]
+        single["inputs"] = {
+            "a": {"value": a[i], "unit": "mm", "standard_uncertainty": ua[i], "dof": 4},
+            "b": doc["inputs"]["b"],
+        }  # type: ignore[index]
         out = evaluate_budget(single).outputs["y"]
         assert many.value[i] == pytest.approx(out.value)
         assert many.standard_uncertainty[i] == pytest.approx(out.standard_uncertainty)
@@ -145,9 +165,17 @@ def test_evaluate_many_matches_single_budgets() -> None:
 
 def test_contributions_sum_to_variance_when_independent() -> None:
     out = evaluate_budget(
-        {"model": "y = a*b + c", "inputs": {n: {"value": i + 1.0, "standard_uncertainty": 0.1 * (i + 1)} for i, n in enumerate("abc")}}
+        {
+            "model": "y = a*b + c",
+            "inputs": {
+                n: {"value": i + 1.0, "standard_uncertainty": 0.1 * (i + 1)}
+                for i, n in enumerate("abc")
+            },
+        }
     ).outputs["y"]
-    assert sum(c.contribution**2 for c in out.contributions) == pytest.approx(out.standard_uncertainty**2)
+    assert sum(c.contribution**2 for c in out.contributions) == pytest.approx(
+        out.standard_uncertainty**2
+    )
     assert sum(c.percent for c in out.contributions) == pytest.approx(100.0)
 
 
@@ -156,8 +184,10 @@ def test_temperature_uncertainty_is_a_difference() -> None:
     doc = {
         "model": "t = t_read + dt",
         "outputs": {"t": {"unit": "K"}},
-        "inputs": {"t_read": {"value": 20, "unit": "degC", "standard_uncertainty": 0.05},
-                   "dt": {"value": 0.1, "unit": "delta_degC", "standard_uncertainty": 0.02}},
+        "inputs": {
+            "t_read": {"value": 20, "unit": "degC", "standard_uncertainty": 0.05},
+            "dt": {"value": 0.1, "unit": "delta_degC", "standard_uncertainty": 0.02},
+        },
     }
     out = evaluate_budget(doc).outputs["t"]
     assert out.value == pytest.approx(293.25)

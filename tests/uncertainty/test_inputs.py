@@ -115,23 +115,35 @@ def test_correlated_normals_sampled_jointly_and_non_normals_by_copula() -> None:
 
 BAD = [
     ({"value": 1, "standard_uncertainty": -1}, "inputs.x.standard_uncertainty"),
-    ({"value": 1, "standard_uncertainty": 1, "expanded_uncertainty": 2, "coverage_factor": 2}, "inputs.x.expanded_uncertainty"),
+    (
+        {"value": 1, "standard_uncertainty": 1, "expanded_uncertainty": 2, "coverage_factor": 2},
+        "inputs.x.expanded_uncertainty",
+    ),
     ({"value": 1, "standard_uncertainty": 1, "dof": 0}, "inputs.x.dof"),
     ({"value": 1, "standard_uncertainty": 1, "dof": -3}, "inputs.x.dof"),
     ({"value": 1, "expanded_uncertainty": 2}, "inputs.x.coverage_factor"),
     ({"value": 1, "expanded_uncertainty": 2, "coverage_factor": 0}, "inputs.x.coverage_factor"),
-    ({"value": 1, "expanded_uncertainty": 2, "coverage_probability": 1.5, "dof": 3}, "inputs.x.coverage_probability"),
+    (
+        {"value": 1, "expanded_uncertainty": 2, "coverage_probability": 1.5, "dof": 3},
+        "inputs.x.coverage_probability",
+    ),
     ({"value": 1, "distribution": "rectangular", "half_width": 0}, "inputs.x.half_width"),
     ({"value": 1, "distribution": "rectangular", "half_width": -1}, "inputs.x.half_width"),
     ({"distribution": "rectangular", "limits": [2, 1]}, "inputs.x.limits"),
     ({"value": 5, "distribution": "rectangular", "limits": [0, 1]}, "inputs.x.value"),
     ({"value": 1, "distribution": "normal", "half_width": 1}, "inputs.x.distribution"),
     ({"value": 1, "distribution": "student_t", "scale": 1}, "inputs.x.dof"),
-    ({"value": 1, "distribution": "student_t", "standard_uncertainty": 1, "dof": 2}, "inputs.x.dof"),
+    (
+        {"value": 1, "distribution": "student_t", "standard_uncertainty": 1, "dof": 2},
+        "inputs.x.dof",
+    ),
     ({"value": 1, "observations": [1.0]}, "inputs.x.observations"),
     ({"value": 7, "observations": [1.0, 2.0]}, "inputs.x.value"),
     ({"observations": [1.0, 2.0], "dof": 3}, "inputs.x.dof"),
-    ({"value": 1, "distribution": "constant", "standard_uncertainty": 1}, "inputs.x.standard_uncertainty"),
+    (
+        {"value": 1, "distribution": "constant", "standard_uncertainty": 1},
+        "inputs.x.standard_uncertainty",
+    ),
     ({"value": 1}, "inputs.x"),
     ({"standard_uncertainty": 1}, "inputs.x.value"),
     ({"value": 1, "standard_uncertainty": 1, "unit": "furlongz"}, "inputs.x.unit"),
@@ -154,7 +166,10 @@ def test_bad_inputs_name_the_field(spec: dict[str, Any], field: str) -> None:
     [
         ({"coverage_probability": 1.2}, "coverage_probability"),
         ({"coverage_probability": 0}, "coverage_probability"),
-        ({"correlations": [{"inputs": ["x", "z"], "coefficient": 1.5}]}, "correlations.0.coefficient"),
+        (
+            {"correlations": [{"inputs": ["x", "z"], "coefficient": 1.5}]},
+            "correlations.0.coefficient",
+        ),
         ({"bogus": 1}, "bogus"),
         ({"monte_carlo": {"trials": 10}}, "monte_carlo.trials"),
     ],
@@ -181,6 +196,9 @@ def test_correlation_set_must_be_positive_semidefinite() -> None:
 
 
 def test_unknown_name_in_correlation() -> None:
-    doc = _doc({"value": 1, "standard_uncertainty": 1}, correlations=[{"inputs": ["x", "q"], "coefficient": 0.1}])
+    doc = _doc(
+        {"value": 1, "standard_uncertainty": 1},
+        correlations=[{"inputs": ["x", "q"], "coefficient": 0.1}],
+    )
     with pytest.raises(InvalidInputError, match="unknown input 'q'"):
         compile_budget(doc)

@@ -16,7 +16,9 @@ from uncertainty.units import parse_unit, ureg
 
 def _compile(equations: str | list[str], units: dict[str, str], **kw: object):  # type: ignore[no-untyped-def]
     return compile_model(
-        parse_model(equations), {k: parse_unit(v) for k, v in units.items()}, **kw  # type: ignore[arg-type]
+        parse_model(equations),
+        {k: parse_unit(v) for k, v in units.items()},
+        **kw,  # type: ignore[arg-type]
     )
 
 
@@ -51,7 +53,13 @@ def test_hostile_models_are_rejected_naming_the_construct(equation: str, fragmen
 
 @pytest.mark.parametrize(
     "equation",
-    ["y = x ** 9 ** 9 ** 9", "y = 9 ** 9 ** 9", "y = x ** (10 ** 400)", "y = 10.0 ** 400", "y = x ** 1e308"],
+    [
+        "y = x ** 9 ** 9 ** 9",
+        "y = 9 ** 9 ** 9",
+        "y = x ** (10 ** 400)",
+        "y = 10.0 ** 400",
+        "y = x ** 1e308",
+    ],
 )
 def test_exponent_bombs_are_refused_before_computing(equation: str) -> None:
     """x ** 9 ** 9 ** 9 must be refused at once (bounded constant folding)."""
@@ -114,9 +122,13 @@ def test_offset_temperatures() -> None:
     """degC reading + delta_degC correction stays degC; difference of two is a difference."""
     model = _compile("t = t_read + dt", {"t_read": "degC", "dt": "delta_degC"})
     assert format(model.output_units["t"], "~P") == "°C"
-    assert model.evaluate({"t_read": np.array(20.0), "dt": np.array(0.1)})["t"] == pytest.approx(20.1)
+    assert model.evaluate({"t_read": np.array(20.0), "dt": np.array(0.1)})["t"] == pytest.approx(
+        20.1
+    )
     model = _compile("t = t_read + dt", {"t_read": "degC", "dt": "mK"})
-    assert model.gradient({"t_read": 20.0, "dt": 5.0})[1]["t"].tolist() == pytest.approx([1.0, 0.001])
+    assert model.gradient({"t_read": 20.0, "dt": 5.0})[1]["t"].tolist() == pytest.approx(
+        [1.0, 0.001]
+    )
     model = _compile("d = t1 - t2", {"t1": "degC", "t2": "degC"})
     assert model.evaluate({"t1": np.array(25.0), "t2": np.array(20.0)})["d"] == pytest.approx(5.0)
     with pytest.raises(UnitMismatchError, match="absolute temperature"):
@@ -124,12 +136,16 @@ def test_offset_temperatures() -> None:
     with pytest.raises(UnitMismatchError, match="absolute temperature"):
         _compile("y = t1 + t2", {"t1": "degC", "t2": "degC"})
     model = _compile("l = l0*(1 + a*(t - t0))", {"l0": "mm", "a": "1/K", "t": "degC", "t0": "degC"})
-    out = model.evaluate({"l0": np.array(100.0), "a": np.array(1e-5), "t": np.array(30.0), "t0": np.array(20.0)})
+    out = model.evaluate(
+        {"l0": np.array(100.0), "a": np.array(1e-5), "t": np.array(30.0), "t0": np.array(20.0)}
+    )
     assert out["l"] == pytest.approx(100.01)
 
 
 def test_degc_to_kelvin_output_conversion() -> None:
-    model = _compile("t = t_read + dt", {"t_read": "degC", "dt": "K"}, outputs={"t": ureg.Unit("K")})
+    model = _compile(
+        "t = t_read + dt", {"t_read": "degC", "dt": "K"}, outputs={"t": ureg.Unit("K")}
+    )
     values, jac = model.gradient({"t_read": 20.0, "dt": 0.0})
     assert values["t"] == pytest.approx(293.15)
     assert jac["t"].tolist() == pytest.approx([1.0, 1.0])
@@ -137,7 +153,9 @@ def test_degc_to_kelvin_output_conversion() -> None:
 
 def test_decibels_add_as_plain_numbers() -> None:
     model = _compile("P = P_ref + G", {"P_ref": "dBm", "G": "dB"})
-    assert model.evaluate({"P_ref": np.array(-10.0), "G": np.array(3.0)})["P"] == pytest.approx(-7.0)
+    assert model.evaluate({"P_ref": np.array(-10.0), "G": np.array(3.0)})["P"] == pytest.approx(
+        -7.0
+    )
 
 
 def test_angles_in_degrees() -> None:
@@ -166,7 +184,9 @@ FUNCTION_MODELS = [
     b=st.floats(0.5, 2.0),
     c=st.floats(0.5, 2.0),
 )
-def test_exact_derivatives_match_numerical_ones(equation: str, a: float, b: float, c: float) -> None:
+def test_exact_derivatives_match_numerical_ones(
+    equation: str, a: float, b: float, c: float
+) -> None:
     """Analytic (forward-mode) derivatives against central differences (oracle test)."""
     if "abs" in equation and abs(a - b) < 1e-3:
         return

@@ -119,10 +119,34 @@ def test_nist_tn1900_e13_thermal_expansion() -> None:
     doc = {
         "model": "alpha = (L1 - L0)/(L0*(T1 - T0))",
         "inputs": {
-            "L0": {"value": 1.4999, "unit": "m", "distribution": "student_t", "standard_uncertainty": 0.0001, "dof": 3},
-            "T0": {"value": 288.15, "unit": "K", "distribution": "student_t", "standard_uncertainty": 0.02, "dof": 3},
-            "L1": {"value": 1.5021, "unit": "m", "distribution": "student_t", "standard_uncertainty": 0.0002, "dof": 3},
-            "T1": {"value": 373.10, "unit": "K", "distribution": "student_t", "standard_uncertainty": 0.05, "dof": 3},
+            "L0": {
+                "value": 1.4999,
+                "unit": "m",
+                "distribution": "student_t",
+                "standard_uncertainty": 0.0001,
+                "dof": 3,
+            },
+            "T0": {
+                "value": 288.15,
+                "unit": "K",
+                "distribution": "student_t",
+                "standard_uncertainty": 0.02,
+                "dof": 3,
+            },
+            "L1": {
+                "value": 1.5021,
+                "unit": "m",
+                "distribution": "student_t",
+                "standard_uncertainty": 0.0002,
+                "dof": 3,
+            },
+            "T1": {
+                "value": 373.10,
+                "unit": "K",
+                "distribution": "student_t",
+                "standard_uncertainty": 0.05,
+                "dof": 3,
+            },
         },
     }
     out = evaluate_budget(doc).outputs["alpha"]

@@ -6,7 +6,12 @@ from decimal import Decimal
 
 import pytest
 
-from uncertainty.rounding import format_grouped, result_statement, round_to_quantum, round_uncertainty
+from uncertainty.rounding import (
+    format_grouped,
+    result_statement,
+    round_to_quantum,
+    round_uncertainty,
+)
 
 
 @pytest.mark.parametrize(
