@@ -15,7 +15,21 @@ from calib.assessment.catalogue import (
 )
 from uncertainty.errors import InvalidInputError
 
-REQUIRED_17025 = {"6.2", "6.3", "6.4", "6.5", "7.2", "7.6", "7.7", "7.8", "7.9", "7.10", "8.6", "8.7", "8.9"}
+REQUIRED_17025 = {
+    "6.2",
+    "6.3",
+    "6.4",
+    "6.5",
+    "7.2",
+    "7.6",
+    "7.7",
+    "7.8",
+    "7.9",
+    "7.10",
+    "8.6",
+    "8.7",
+    "8.9",
+}
 TOPICS = {
     "measurement traceability",
     "uncertainty budgets",
@@ -60,7 +74,9 @@ def test_clause_label() -> None:
 
 
 def _catalogue_dict() -> dict[str, object]:
-    text = (Path(__file__).parents[2] / "calib" / "assessment" / "requirements.json").read_text("utf-8")
+    text = (Path(__file__).parents[2] / "calib" / "assessment" / "requirements.json").read_text(
+        "utf-8"
+    )
     return json.loads(text)  # type: ignore[no-any-return]
 
 
@@ -80,7 +96,10 @@ def test_rebase_on_another_edition_without_code(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("mutate", "where"),
     [
-        (lambda d: d["requirements"][0]["conforming"].append({"rule": "no_such_rule"}), "conforming"),
+        (
+            lambda d: d["requirements"][0]["conforming"].append({"rule": "no_such_rule"}),
+            "conforming",
+        ),
         (lambda d: d["requirements"][8]["conforming"][0].update(cycle_yaers=4), "conforming"),
         (lambda d: d["requirements"][8]["conforming"][0].update(cycle_years="four"), "conforming"),
         (lambda d: d["requirements"][0].update(colour="red"), "colour"),
@@ -115,7 +134,9 @@ def test_unknown_requirement_id() -> None:
 def test_combine_conforming_finding_missing() -> None:
     req = load_catalogue().get("UNC-01")
     ok = [
-        RuleOutcome(rule="approved_budget_per_procedure", state="pass", evidence=["budget:1", "budget:2"]),
+        RuleOutcome(
+            rule="approved_budget_per_procedure", state="pass", evidence=["budget:1", "budget:2"]
+        ),
         RuleOutcome(rule="reported_u_not_below_cmc", state="pass", evidence=["job:7", "budget:2"]),
     ]
     status = combine(req, ok)
@@ -123,7 +144,10 @@ def test_combine_conforming_finding_missing() -> None:
     assert status.evidence == ["budget:1", "budget:2", "job:7"]
     assert status.clause == "ISO/IEC 17025:2017 7.6"
 
-    fail = [ok[0], RuleOutcome(rule="reported_u_not_below_cmc", state="fail", messages=["job 7: U < CMC"])]
+    fail = [
+        ok[0],
+        RuleOutcome(rule="reported_u_not_below_cmc", state="fail", messages=["job 7: U < CMC"]),
+    ]
     assert combine(req, fail).status == "finding"
     assert "job 7: U < CMC" in combine(req, fail).messages
 

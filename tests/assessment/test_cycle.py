@@ -31,14 +31,18 @@ def test_states_at_a_date() -> None:
         "report": date(2024, 2, 1),
         "surveillance_1": date(2025, 2, 20),
     }
-    cycle = certification_cycle(certified_on=date(2024, 3, 1), as_of=date(2026, 3, 10), completed=completed)
+    cycle = certification_cycle(
+        certified_on=date(2024, 3, 1), as_of=date(2026, 3, 10), completed=completed
+    )
     states = {s.key: s.state for s in cycle.steps}
     assert states["certification"] == "done"
     assert states["surveillance_1"] == "done"
     assert states["surveillance_2"] == "overdue"
     assert states["recertification"] == "upcoming"
     assert [s.key for s in cycle.overdue()] == ["surveillance_2"]
-    soon = certification_cycle(certified_on=date(2024, 3, 1), as_of=date(2026, 2, 1), completed=completed)
+    soon = certification_cycle(
+        certified_on=date(2024, 3, 1), as_of=date(2026, 2, 1), completed=completed
+    )
     assert {s.key: s.state for s in soon.steps}["surveillance_2"] == "due"
 
 

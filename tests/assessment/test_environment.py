@@ -64,7 +64,10 @@ def test_parse_comma_layout_with_units_argument_and_day_first_dates() -> None:
         ("when,temperature (°C)\n2026-03-02T08:00,20\n", "row 1, column 1"),
         ("time,temperature\n2026-03-02T08:00,20\n", "row 1, column temperature"),
         ("time,temperature (°C)\n2026-03-02T08:00,20\nyesterday,21\n", "row 3, column time"),
-        ("time,temperature (°C)\n2026-03-02T08:00,20\n2026-03-02T08:10,warm\n", "row 3, column temperature (°C)"),
+        (
+            "time,temperature (°C)\n2026-03-02T08:00,20\n2026-03-02T08:10,warm\n",
+            "row 3, column temperature (°C)",
+        ),
         ("time,temperature (°C)\n2026-03-02T08:00,nan\n", "row 2, column temperature (°C)"),
         ("time,temperature (°C)\n2026-03-02T08:00,20,5\n", "row 2"),
     ],
@@ -86,7 +89,10 @@ def test_parser_never_crashes_on_garbage(text: str) -> None:
 
 def test_procedure_limits_replace_room_limits() -> None:
     general = select_limits(LIMITS, "A")
-    assert {(lim.quantity, lim.high) for lim in general} == {("temperature", 21.0), ("humidity", 60.0)}
+    assert {(lim.quantity, lim.high) for lim in general} == {
+        ("temperature", 21.0),
+        ("humidity", 60.0),
+    }
     mass = select_limits(LIMITS, "A", "P-MASS-01")
     assert {(lim.quantity, lim.high) for lim in mass} == {("temperature", 20.5), ("humidity", 60.0)}
     assert select_limits(LIMITS, "C") == []
@@ -97,7 +103,12 @@ def test_excursion_and_gap_detection() -> None:
     out = [e for e in found if e.kind == "out_of_limits"]
     assert len(out) == 1
     exc = out[0]
-    assert (exc.quantity, exc.start, exc.end, exc.readings) == ("temperature", t(8, 20), t(8, 30), 2)
+    assert (exc.quantity, exc.start, exc.end, exc.readings) == (
+        "temperature",
+        t(8, 20),
+        t(8, 30),
+        2,
+    )
     assert exc.max_deviation == pytest.approx(1.4)
     assert exc.worst_value == pytest.approx(22.4)
     gaps = [(e.quantity, e.start, e.end) for e in found if e.kind == "no_data"]

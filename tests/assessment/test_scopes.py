@@ -44,14 +44,17 @@ def test_master_scope_is_the_union_of_site_scopes() -> None:
 
 
 def test_wording_is_rendered_from_the_line() -> None:
-    master, site = certs()
+    _master, site = certs()
     rendered = render_certificate(site, LINES)
     assert rendered.at_this_location == (render_line(LINES[2]),)
     assert rendered.scope_of_certification == tuple(render_line(x) for x in LINES)
     text = rendered.text()
     assert "This Certificate is applicable for the following scope of activity" in text
     assert "At this location" in text and "master certificate M-001" in text
-    assert render_line(LINES[2]) == "Temperature (PRT), -40 °C to 250 °C, CMC 0.02 °C (procedure P-TMP-01)"
+    assert (
+        render_line(LINES[2])
+        == "Temperature (PRT), -40 °C to 250 °C, CMC 0.02 °C (procedure P-TMP-01)"
+    )
 
 
 def test_site_not_linked_to_master() -> None:
@@ -78,7 +81,9 @@ def test_site_line_not_in_master_scope() -> None:
 
 def test_scope_not_identical_across_certificates() -> None:
     master, site = certs()
-    report = consistency_report(LINES, SITES, [master, replace(site, scope_of_certification=("TMP-1",))])
+    report = consistency_report(
+        LINES, SITES, [master, replace(site, scope_of_certification=("TMP-1",))]
+    )
     assert report.codes() == {"SCOPE_NOT_IDENTICAL"}
     assert report.issues[0].clause == "IECQ 03-1:2023 Annex D"
 
@@ -89,7 +94,11 @@ def test_master_not_head_office() -> None:
 
 
 def test_ambiguous_wording() -> None:
-    lines = [*LINES, ScopeLine("X-1", "AC voltage"), ScopeLine("X-2", "Mass", 10, 1, "g", "1 mg", "P-M")]
+    lines = [
+        *LINES,
+        ScopeLine("X-1", "AC voltage"),
+        ScopeLine("X-2", "Mass", 10, 1, "g", "1 mg", "P-M"),
+    ]
     lines.append(replace(LINES[0], id="DCV-2"))
     report = consistency_report(lines, SITES, certs())
     assert report.codes() == {"AMBIGUOUS_WORDING"}
@@ -125,7 +134,9 @@ def test_no_master_and_several_masters() -> None:
         (SITES, {"HQ": ["NOPE"]}, "site_scopes.HQ"),
     ],
 )
-def test_build_refuses_bad_input(sites: list[Site], scopes: dict[str, list[str]], field: str) -> None:
+def test_build_refuses_bad_input(
+    sites: list[Site], scopes: dict[str, list[str]], field: str
+) -> None:
     with pytest.raises(InvalidInputError) as info:
         build_certificates(LINES, sites, scopes)
     assert info.value.field == field

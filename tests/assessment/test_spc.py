@@ -85,8 +85,8 @@ def _range_moments(n: int) -> tuple[float, float]:
     h = 0.01
     x = np.arange(-9.0, 21.0 + h / 2, h)
     cdf, pdf = stats.norm.cdf(x), stats.norm.pdf(x)
-    m = int(round(18.0 / h)) + 1  # x in [-9, 9]
-    ks = np.arange(0, int(round(12.0 / h)) + 1)
+    m = round(18.0 / h) + 1  # x in [-9, 9]
+    ks = np.arange(0, round(12.0 / h) + 1)
     idx = np.arange(m)[None, :] + ks[:, None]
     inner = pdf[None, :m] * (cdf[idx] - cdf[None, :m]) ** (n - 1)
     below = n * np.trapezoid(inner, dx=h, axis=1)
@@ -215,7 +215,9 @@ def test_bad_input_names_the_field(call: object, field: str) -> None:
     st.floats(0.001, 1000),
     st.floats(-1e3, 1e3),
 )
-def test_capability_invariant_under_change_of_units(values: list[float], scale: float, offset: float) -> None:
+def test_capability_invariant_under_change_of_units(
+    values: list[float], scale: float, offset: float
+) -> None:
     """Indices are dimensionless: x -> a·x + b (a > 0) with limits transformed alike
     leaves Cp, Cpk, Pp, Ppk and their intervals unchanged."""
     lo, hi = min(values) - 5, max(values) + 5
@@ -223,8 +225,15 @@ def test_capability_invariant_under_change_of_units(values: list[float], scale: 
         base = capability(values, lsl=lo, usl=hi)
     except InvalidInputError:
         return  # all moving ranges zero cannot happen with unique values; guard anyway
-    moved = capability([scale * v + offset for v in values], lsl=scale * lo + offset, usl=scale * hi + offset)
-    for a, b in ((base.cp, moved.cp), (base.cpk, moved.cpk), (base.pp, moved.pp), (base.ppk, moved.ppk)):
+    moved = capability(
+        [scale * v + offset for v in values], lsl=scale * lo + offset, usl=scale * hi + offset
+    )
+    for a, b in (
+        (base.cp, moved.cp),
+        (base.cpk, moved.cpk),
+        (base.pp, moved.pp),
+        (base.ppk, moved.ppk),
+    ):
         assert a is not None and b is not None
         assert b.value == pytest.approx(a.value, rel=1e-6, abs=1e-9)
         assert b.lower == pytest.approx(a.lower, rel=1e-6, abs=1e-9)
@@ -233,7 +242,9 @@ def test_capability_invariant_under_change_of_units(values: list[float], scale: 
 
 @settings(max_examples=30, deadline=None)
 @given(st.floats(0.1, 5), st.integers(3, 200), st.floats(0.5, 0.999))
-def test_intervals_contain_the_estimate_and_narrow_with_n(value: float, n: int, conf: float) -> None:
+def test_intervals_contain_the_estimate_and_narrow_with_n(
+    value: float, n: int, conf: float
+) -> None:
     for fn in (cp_interval, cpk_interval):
         est = fn(value, n, conf)
         assert est.lower < value < est.upper
