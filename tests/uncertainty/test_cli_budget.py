@@ -64,7 +64,7 @@ def test_evaluate_json_contract_fields() -> None:
     assert out["unit"] == "nm"
     assert row["sensitivity_unit"] == ""
     assert out["statement"] == "l = 50 000 838 nm ± 92 nm (k = 2.92, p ≈ 99 %, ν_eff = 16)"
-    infinite = [r for r in out["contributions"] if r["input"] == "alpha_s"][0]
+    infinite = next(r for r in out["contributions"] if r["input"] == "alpha_s")
     assert infinite["dof"] is None  # JSON has no infinity
 
 
