@@ -112,7 +112,7 @@ class LineFit:
         """Value of the line at ``x`` and its standard uncertainty.
 
         ``u²(y(x)) = u²(a) + (x - x0)² u²(b) + 2 (x - x0) cov(a, b)``: the covariance
-        term is what makes GUM H.3's b(30 degC) = -0.1494(41) degC rather than (68).
+        term is what gives GUM H.3's b(30 degC) = -0.1494(41) degC (r = -0.930).
 
         References
         ----------

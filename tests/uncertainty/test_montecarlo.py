@@ -119,7 +119,6 @@ MASS_INPUTS = {
 }
 
 
-@pytest.mark.slow
 def test_jcgm101_9_3_mass_calibration() -> None:
     """JCGM 101:2008 9.3 (Tables 8 and 9): mass calibration, p = 0.95.
 
