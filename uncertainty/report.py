@@ -51,8 +51,13 @@ def _num(value: float | None, digits: int = 4) -> str:
     if value == 0:
         return "0"
     if abs(value) >= 1e6 or abs(value) < 1e-3:
-        return f"{value:.{digits}g}"
+        return f"{value:.{max(digits - 1, 1)}e}"
     return f"{value:.{max(digits, len(str(int(abs(value)))))}g}"
+
+
+def _estimate(value: float | None) -> str:
+    """Estimates keep their digits (shortest repr up to 12 significant digits)."""
+    return "–" if value is None else f"{value:.12g}"
 
 
 def _with_unit(text: str, unit: str) -> str:
@@ -66,7 +71,7 @@ def budget_table_rows(name: str, output: OutputResult) -> list[list[str]]:
         rows.append(
             [
                 c.input,
-                _with_unit(_num(c.estimate, 10), c.unit),
+                _with_unit(_estimate(c.estimate), c.unit),
                 _with_unit(_num(c.standard_uncertainty, 3), c.unit),
                 c.distribution,
                 _with_unit(_num(c.sensitivity, 4), c.sensitivity_unit),
@@ -79,7 +84,7 @@ def budget_table_rows(name: str, output: OutputResult) -> list[list[str]]:
     rows.append(
         [
             name,
-            _with_unit(_num(output.value, 12), output.unit),
+            _with_unit(_estimate(output.value), output.unit),
             "",
             "",
             "",
