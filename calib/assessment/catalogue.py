@@ -287,12 +287,15 @@ class RequirementStatus(BaseModel):
     clause: str
     title: str
     status: Status
+    site: str | None = None
     messages: list[str] = Field(default_factory=list)
     evidence: list[str] = Field(default_factory=list)
     outcomes: list[RuleOutcome] = Field(default_factory=list)
 
 
-def combine(requirement: Requirement, outcomes: Sequence[RuleOutcome]) -> RequirementStatus:
+def combine(
+    requirement: Requirement, outcomes: Sequence[RuleOutcome], *, site: str | None = None
+) -> RequirementStatus:
     """Combine the rule outcomes of one requirement into its status.
 
     ``finding`` if any rule failed; otherwise ``missing`` if any rule of the
@@ -352,6 +355,7 @@ def combine(requirement: Requirement, outcomes: Sequence[RuleOutcome]) -> Requir
         clause=requirement.clause,
         title=requirement.title,
         status=status,
+        site=site,
         messages=messages,
         evidence=evidence,
         outcomes=[by_rule[r] for r in wanted if r in by_rule],

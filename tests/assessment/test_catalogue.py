@@ -139,8 +139,9 @@ def test_combine_conforming_finding_missing() -> None:
         ),
         RuleOutcome(rule="reported_u_not_below_cmc", state="pass", evidence=["job:7", "budget:2"]),
     ]
-    status = combine(req, ok)
+    status = combine(req, ok, site="HQ")
     assert status.status == "conforming"
+    assert status.site == "HQ"
     assert status.evidence == ["budget:1", "budget:2", "job:7"]
     assert status.clause == "ISO/IEC 17025:2017 7.6"
 
