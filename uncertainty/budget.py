@@ -183,7 +183,8 @@ def evaluate_many(
         )
     else:
         u = np.stack([np.broadcast_to(np.asarray(g, dtype=np.float64), shape) for g in given])
-    outs, jac = budget.model.gradient(x)
+    with np.errstate(all="ignore"):  # non-finite results are reported, not warned
+        outs, jac = budget.model.gradient(x)
     p = (
         budget.document.coverage_probability
         if coverage_probability is None
@@ -273,6 +274,12 @@ def evaluate_budget(
     for name in budget.model.output_names:
         r = many[name]
         value, u_c = float(r.value[0]), float(r.standard_uncertainty[0])
+        if not (math.isfinite(value) and math.isfinite(u_c)):
+            raise InvalidInputError(
+                f"output {name!r} is not finite at the input estimates (value {value}, "
+                f"u {u_c}): check the model's domain (log of <= 0, division by 0, sqrt of < 0)",
+                field="model",
+            )
         nu = float(r.effective_dof[0])
         k, big_u = float(r.coverage_factor[0]), float(r.expanded_uncertainty[0])
         c = r.sensitivities[:, 0]

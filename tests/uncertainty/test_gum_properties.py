@@ -193,3 +193,53 @@ def test_temperature_uncertainty_is_a_difference() -> None:
     assert out.value == pytest.approx(293.25)
     assert out.standard_uncertainty == pytest.approx(math.hypot(0.05, 0.02))
     assert out.contributions[0].unit == "Δ°C"
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(max_size=60))
+def test_parser_never_crashes_on_garbage(text: str) -> None:
+    """Any text either parses or raises ModelSyntaxError (never another exception)."""
+    from uncertainty.errors import ModelSyntaxError
+    from uncertainty.model import parse_model
+
+    try:
+        parse_model(f"y = {text}")
+    except ModelSyntaxError:
+        pass
+
+
+def test_model_outside_its_domain_is_bad_input() -> None:
+    from uncertainty.errors import InvalidInputError
+
+    with pytest.raises(InvalidInputError, match="not finite"):
+        evaluate_budget(
+            {"model": "y = log(x)", "inputs": {"x": {"value": -1, "standard_uncertainty": 0.1}}}
+        )
+
+
+def test_coverage_factor_override() -> None:
+    doc = {
+        "model": "y = x",
+        "inputs": {"x": {"value": 1, "standard_uncertainty": 0.1, "dof": 3}},
+        "coverage_factor": 2,
+    }
+    out = evaluate_budget(doc).outputs["y"]
+    assert out.coverage_factor == 2.0
+    assert out.expanded_uncertainty == pytest.approx(0.2)
+    assert "p ≈" not in out.statement
+
+
+@settings(max_examples=5, deadline=None)
+@given(c=st.lists(st.floats(-3, 3).filter(lambda v: abs(v) > 0.1), min_size=3, max_size=3))
+def test_guf_and_monte_carlo_agree_for_linear_gaussian_models(c: list[float]) -> None:
+    """JCGM 101:2008 5.7, 8.2: for a linear model with Gaussian inputs the MCM reproduces
+    the GUF (u within MC noise, GUF interval validated at one significant digit)."""
+    doc = {
+        "model": f"y = ({c[0]})*a + ({c[1]})*b + ({c[2]})*d",
+        "inputs": {n: {"value": 1.0, "standard_uncertainty": 0.5 + i} for i, n in enumerate("abd")},
+        "monte_carlo": {"trials": 200_000, "seed": 11, "significant_digits": 1},
+    }
+    out = evaluate_budget(doc).outputs["y"]
+    assert out.monte_carlo is not None
+    assert out.monte_carlo.standard_uncertainty == pytest.approx(out.standard_uncertainty, rel=0.01)
+    assert out.monte_carlo.validation is not None and out.monte_carlo.validation.validated
