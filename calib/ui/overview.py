@@ -51,3 +51,7 @@ def render() -> None:
                 f"{a.person} – {a.procedure} ({a.valid_until})" for a in data.expired_authorisations
             )
         )
+
+
+if __name__ == "__main__":  # run as a Streamlit page script
+    render()

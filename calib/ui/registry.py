@@ -27,8 +27,9 @@ class PageSpec:
     Attributes
     ----------
     page:
-        ``"package.module:function"`` (a callable page) or ``"package.module"`` (a page
-        script run as a file), or a callable.
+        ``"package.module"``: a page script (preferred; the module defines ``render()``
+        and ends with ``if __name__ == "__main__": render()``, so AppTest can
+        ``switch_page`` to it), or ``"package.module:function"``, or a callable.
     title, icon:
         Shown in the navigation (icon: an emoji or ``:material/name:``).
     url_path:
@@ -52,7 +53,7 @@ class PageSpec:
 
 PAGES: list[PageSpec] = [
     PageSpec(
-        page="calib.ui.overview:render",
+        page="calib.ui.overview",
         title="Lab overview",
         icon=":material/dashboard:",
         url_path="overview",
@@ -61,7 +62,7 @@ PAGES: list[PageSpec] = [
         default=True,
     ),
     PageSpec(
-        page="calib.ui.users:render",
+        page="calib.ui.users",
         title="Users",
         icon=":material/manage_accounts:",
         url_path="users",

@@ -43,3 +43,7 @@ def render() -> None:
                 st.error(str(exc))
             else:
                 st.success(f"Added {username}.")
+
+
+if __name__ == "__main__":  # run as a Streamlit page script
+    render()

@@ -58,3 +58,34 @@ def test_site_selector_filters_overview(app_test: AppTest) -> None:
     assert isinstance(app_test.session_state["site_id"], int)
     main_site = {m.label: m.value for m in app_test.metric}["Open corrective actions"]
     assert (everything, main_site) == ("1", "0")
+
+
+def test_admin_sees_users_page_staff_does_not(app_test: AppTest) -> None:
+    _sign_in(app_test, "admin", "admin-demo")
+    assert not app_test.exception, app_test.exception
+    app_test.switch_page("calib/ui/users.py")
+    app_test.run()
+    assert not app_test.exception, app_test.exception
+    assert app_test.title[0].value == "Users"
+    assert len(app_test.dataframe) == 1
+
+
+def test_idle_session_times_out(app_test: AppTest) -> None:
+    import datetime as dt
+
+    _sign_in(app_test, "staff", "staff-demo")
+    assert app_test.title[0].value == "Lab overview"
+    app_test.session_state["calib_last_activity"] = dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)
+    app_test.run()
+    assert app_test.title[0].value == "Sign in to calib"
+    assert "timed out" in app_test.info[0].value
+
+
+def test_staff_cannot_open_users_page(app_test: AppTest) -> None:
+    _sign_in(app_test, "staff", "staff-demo")
+    try:
+        app_test.switch_page("calib/ui/users.py")
+    except ValueError:
+        return  # not a registered page for this role
+    app_test.run()
+    assert all(t.value != "Users" for t in app_test.title)
