@@ -6,7 +6,6 @@ The engine is imported inside the command so that `calib budget evaluate` starts
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import typer
@@ -14,24 +13,6 @@ import typer
 from calib.cli_support import cli_errors, dump_json, read_json_file
 
 app = typer.Typer(help="Uncertainty budgets (GUM, JCGM 101 Monte Carlo).", no_args_is_help=True)
-
-
-class _Progress:
-    """A minimal progress line on standard error for long Monte Carlo runs."""
-
-    def __init__(self) -> None:
-        self.last = -1
-
-    def __call__(self, done: int, total: int) -> None:
-        if not sys.stderr.isatty() or total <= 0:
-            return
-        percent = int(100 * done / total)
-        if percent != self.last:
-            self.last = percent
-            sys.stderr.write(f"\rMonte Carlo {done:,}/{total:,} trials ({percent} %)")
-            if done >= total:
-                sys.stderr.write("\n")
-            sys.stderr.flush()
 
 
 @app.command("evaluate")
@@ -46,13 +27,16 @@ def evaluate(
     seed: int | None = typer.Option(None, "--seed", min=0, help="Monte Carlo seed (recorded)."),
 ) -> None:
     """Evaluate an uncertainty budget: GUF table and statement, optionally Monte Carlo."""
+    from calib.commands.progress import monte_carlo_progress
     from uncertainty.budget import evaluate_budget
 
     data = read_json_file(file)
     run_mc = True if (monte_carlo or trials is not None) else None
-    result = evaluate_budget(
-        data, monte_carlo=run_mc, trials=trials, seed=seed, progress=_Progress()
-    )
+    wants_mc = bool(run_mc) or (isinstance(data, dict) and data.get("monte_carlo") is not None)
+    with monte_carlo_progress(enabled=wants_mc) as (progress, cancel):
+        result = evaluate_budget(
+            data, monte_carlo=run_mc, trials=trials, seed=seed, progress=progress, cancel=cancel
+        )
     if json_output:
         dump_json(result)
         return
