@@ -206,8 +206,8 @@ def write_pack(
         temporary.write_bytes(buffer.getvalue())
         temporary.replace(target)
     else:
-        if target.exists() and any(target.iterdir()):
-            raise ConflictError(f"directory {target} is not empty")
+        if target.exists() and (not target.is_dir() or any(target.iterdir())):
+            raise ConflictError(f"{target} exists and is not an empty directory")
         (target / "evidence").mkdir(parents=True, exist_ok=True)
         for name, data in files.items():
             (target / name).write_bytes(data)

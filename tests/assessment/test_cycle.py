@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from calib.assessment.cycle import CERTIFICATION_STEPS, add_months, certification_cycle
 from uncertainty.errors import InvalidInputError
@@ -84,3 +86,16 @@ def test_bad_input(kwargs: dict[str, object], field: str) -> None:
     with pytest.raises(InvalidInputError) as info:
         certification_cycle(certified_on=date(2024, 1, 1), as_of=date(2024, 1, 1), **kwargs)  # type: ignore[arg-type]
     assert info.value.field == field
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.dates(date(2000, 1, 1), date(2090, 12, 31)), st.integers(1, 5), st.integers(1, 24))
+def test_due_dates_ordered_and_inside_validity(day: date, years: int, months: int) -> None:
+    """Property: surveillance dates increase, fall before expiry, and recertification is last."""
+    cycle = certification_cycle(
+        certified_on=day, as_of=day, validity_years=years, surveillance_interval_months=months
+    )
+    surveillance = [s.due for s in cycle.steps if s.key.startswith("surveillance")]
+    assert surveillance == sorted(surveillance)
+    assert all(day < d < cycle.valid_until for d in surveillance)
+    assert cycle.steps[-1].key == "recertification" and cycle.steps[-1].due == cycle.valid_until

@@ -176,3 +176,22 @@ def test_invalid_limits_jobs_and_interval() -> None:
         JobInterval("J", "A", "P", t(9, 0), t(8, 0))
     with pytest.raises(InvalidInputError):
         detect_excursions(readings(), LIMITS, logging_interval=timedelta(0))
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.floats(15, 25, allow_nan=False), min_size=1, max_size=40))
+def test_every_reading_outside_limits_is_in_exactly_one_excursion(values: list[float]) -> None:
+    """Property: out-of-limit excursions partition the out-of-limit readings; with
+    regular logging there is no gap."""
+    rows = [
+        Reading("A", t(8, 0) + i * TEN_MIN, "temperature", v, "degC") for i, v in enumerate(values)
+    ]
+    lim = EnvironmentLimit("A", "temperature", "degC", 19.0, 21.0)
+    found = detect_excursions(rows, [lim], logging_interval=TEN_MIN)
+    assert all(e.kind == "out_of_limits" for e in found)
+    outside = [r for r in rows if lim.deviation(r.value) > 0]
+    assert sum(e.readings for e in found) == len(outside)
+    for r in outside:
+        assert sum(e.start <= r.time <= e.end for e in found) == 1
+    for e in found:
+        assert e.max_deviation is not None and e.max_deviation > 0

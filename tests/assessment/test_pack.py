@@ -200,6 +200,9 @@ def test_write_refuses_bad_names_dangling_references_and_overwrites(tmp_path: Pa
     make(tmp_path / "dir")
     with pytest.raises(ConflictError):
         make(tmp_path / "dir")
+    (tmp_path / "plain").write_text("x")
+    with pytest.raises(ConflictError):
+        make(tmp_path / "plain")
 
 
 def test_manifest_rejects_unknown_fields_and_bad_status() -> None:

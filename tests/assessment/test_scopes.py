@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from calib.assessment.scopes import (
     Certificate,
@@ -148,3 +150,18 @@ def test_duplicate_line_ids_and_unrenderable_certificate() -> None:
     master, _ = certs()
     with pytest.raises(InvalidInputError, match="not in the vocabulary"):
         render_certificate(replace(master, site_scope=("NOPE",)), LINES)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.lists(st.sets(st.sampled_from([x.id for x in LINES]), min_size=1), min_size=1, max_size=4)
+)
+def test_built_certificates_are_always_consistent(scopes: list[set[str]]) -> None:
+    """Property: certificates built from any site scopes have the union as scope of
+    certification on every certificate and pass the consistency report."""
+    sites = [Site(f"S{i}", f"site {i}", is_head_office=(i == 0)) for i in range(len(scopes))]
+    site_scopes = {f"S{i}": sorted(s) for i, s in enumerate(scopes)}
+    built = build_certificates(LINES, sites, site_scopes)
+    union = set().union(*scopes)
+    assert all(set(c.scope_of_certification) == union for c in built)
+    assert consistency_report(LINES, sites, built).ok
