@@ -124,6 +124,10 @@ def run(n_certificates: int, seed: int) -> dict[str, float]:
     rng = np.random.default_rng(seed)
     t0, c0 = time.perf_counter(), time.process_time()
     register, top = make_register(n_certificates, rng)
+    # The register is long-lived: move it out of the cyclic GC's generations, as a
+    # service holding a loaded register would (otherwise full collections rescan it).
+    gc.collect()
+    gc.freeze()
     t1, c1 = time.perf_counter(), time.process_time()
     as_of = START + timedelta(days=365 * 3 + 200)
     result = check_register(register, as_of)
@@ -157,6 +161,7 @@ def main() -> None:
     )
     for size in args.sizes:
         row = run(size, args.seed)
+        gc.unfreeze()
         print(
             f"{row['certificates']:>12,.0f} {row['instruments']:>11,.0f} {row['build_s']:>8.2f} "
             f"{row['checked']:>8,.0f} {row['not_traceable']:>10,.0f} {row['check_s']:>8.2f} "

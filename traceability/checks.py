@@ -66,8 +66,24 @@ def _fmt(u_si: float, point: Point) -> str:
     return f"{u_si / point.scale:.3g} {point.unit}"
 
 
+def _scope_verdict(point: Point, lines: dict[str, list[CmcLine]]) -> tuple[str, float] | None:
+    covering = [line for line in lines.get(point.quantity_key, ()) if _in_range(line, point)]
+    if not covering:
+        return ("OUTSIDE_ACCREDITED_SCOPE", 0.0)
+    best = min(line.u_si for line in covering)
+    if point.u_si < best * (1 - _REL):
+        return ("UNCERTAINTY_BELOW_CMC", best)
+    return None
+
+
+ScopeCache = dict[tuple[str, str, float, float, float], "tuple[str, float] | None"]
+
+
 def check_scope(
-    cert: Certificate, issuer: Issuer, lines: dict[str, list[CmcLine]]
+    cert: Certificate,
+    issuer: Issuer,
+    lines: dict[str, list[CmcLine]],
+    cache: ScopeCache | None = None,
 ) -> list[Finding]:
     """Points outside every CMC line, and reported u below the best covering CMC.
 
@@ -79,11 +95,23 @@ def check_scope(
     ----------
     ILAC P10:07/2020 section 2 (services covered by the CIPM MRA / the scope of
     accreditation); ILAC P14:09/2020 6.4 (reported uncertainty not below the CMC).
+    ``cache`` memoises the verdict per (issuer, quantity, value, u): labs calibrate at the
+    same points with the same uncertainty again and again.
     """
     findings: list[Finding] = []
     for point in cert.points:
-        covering = [line for line in lines.get(point.quantity_key, ()) if _in_range(line, point)]
-        if not covering:
+        if cache is None:
+            verdict = _scope_verdict(point, lines)
+        else:
+            key = (issuer.id, point.quantity_key, point.value_si, point.u_si, point.scale)
+            if key in cache:
+                verdict = cache[key]
+            else:
+                verdict = cache[key] = _scope_verdict(point, lines)
+        if verdict is None:
+            continue
+        code, best = verdict
+        if code == "OUTSIDE_ACCREDITED_SCOPE":
             findings.append(
                 make_finding(
                     "OUTSIDE_ACCREDITED_SCOPE",
@@ -91,9 +119,7 @@ def check_scope(
                     (cert.id, issuer.id),
                 )
             )
-            continue
-        best = min(line.u_si for line in covering)
-        if point.u_si < best * (1 - _REL):
+        else:
             findings.append(
                 make_finding(
                     "UNCERTAINTY_BELOW_CMC",
@@ -279,11 +305,13 @@ def check_tur(cert: Certificate, minimum: float) -> list[Finding]:
     """
     findings: list[Finding] = []
     for point in cert.points:
-        if point.tolerance is None or point.tolerance == 0:
+        tolerance = point.tolerance
+        if not tolerance:
             continue
         u95 = 2.0 * point.expanded_uncertainty / point.coverage_factor
-        tur = compute_tur(point.tolerance, u95)
-        if tur < minimum * (1 - _REL):
+        # TUR = 2 T / (2 U95) < minimum, written without a division by U95 = 0.
+        if tolerance < minimum * (1 - _REL) * u95:
+            tur = compute_tur(tolerance, u95)
             findings.append(
                 make_finding(
                     "TUR_BELOW_MINIMUM",
@@ -296,7 +324,10 @@ def check_tur(cert: Certificate, minimum: float) -> list[Finding]:
 
 
 def local_check(
-    register: Register, cert: Certificate, lines: dict[str, list[CmcLine]]
+    register: Register,
+    cert: Certificate,
+    lines: dict[str, list[CmcLine]],
+    cache: ScopeCache | None = None,
 ) -> LocalCheck:
     """All local findings of ``cert`` and whether its issuer is a recognised root.
 
@@ -308,7 +339,7 @@ def local_check(
     issuer = register.issuers[cert.issuer]
     result = check_issuer(register, cert)
     if issuer.cmcs:
-        result.findings.extend(check_scope(cert, issuer, lines))
+        result.findings.extend(check_scope(cert, issuer, lines, cache))
     elif issuer.kind in ("nmi", "accredited_lab") and cert.points:
         result.findings.append(
             make_finding(
@@ -326,6 +357,7 @@ def local_check(
                 (cert.id, issuer.id),
             )
         )
-    result.findings.extend(check_references(register, cert))
+    if cert.references:
+        result.findings.extend(check_references(register, cert))
     result.findings.extend(check_tur(cert, register.tur_minimum))
     return result
