@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 import sys
 import types
 from pathlib import Path
 
+import numpy as np
 import pytest
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
 from calib.audit import verify_audit
 from calib.db import make_engine, session_scope, upgrade
-from calib.demo import DemoContext, load_demo, seed_demo
+from calib.demo import DEMO_ACTOR, DemoContext, load_demo, run_extensions, seed_demo
 from calib.lab import lab_overview
 from calib.permissions import Principal
 from calib.records import Authorisation, CorrectiveAction, Customer, Job, Person, Site, User
@@ -73,7 +75,7 @@ def test_demo_refuses_non_empty_database(demo_engine: Engine) -> None:
 
 
 def test_extensions_called_in_order_and_missing_skipped(
-    engine: Engine, monkeypatch: pytest.MonkeyPatch
+    session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[str] = []
     module = types.ModuleType("calib_test_demo_ext")
@@ -83,12 +85,27 @@ def test_extensions_called_in_order_and_missing_skipped(
 
     module.hook = hook  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "calib_test_demo_ext", module)
-    with session_scope(engine) as s:
-        ctx = seed_demo(
-            s, as_of=AS_OF, extensions=["not_a_module_yet.demo:seed", "calib_test_demo_ext:hook"]
-        )
-    assert calls == ["2026-11-23:400"]
+    ctx = DemoContext(
+        as_of=AS_OF,
+        seed=1,
+        rng=np.random.default_rng(1),
+        random=random.Random(1),
+        actor=DEMO_ACTOR,
+        lab_id=1,
+        job_ids=[1, 2, 3],
+    )
+    run_extensions(session, ctx, ["not_a_module_yet.demo:seed", "calib_test_demo_ext:hook"])
+    assert calls == ["2026-11-23:3"]
     assert ctx.extensions_skipped == ["not_a_module_yet.demo:seed"]
     assert ctx.extensions_run == ["calib_test_demo_ext:hook"]
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+def test_demo_on_postgres_verifies(engine: Engine) -> None:
+    """The whole demo through the audit path on PostgreSQL, then verify."""
     with session_scope(engine) as s:
-        assert verify_audit(s).ok
+        seed_demo(s, as_of=AS_OF)
+    with session_scope(engine) as s:
+        report = verify_audit(s)
+        assert report.ok, report.problems[:3]
+        assert lab_overview(s, Principal("a", "assessor"), as_of=AS_OF).open_corrective_actions == 1
