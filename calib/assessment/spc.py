@@ -173,9 +173,7 @@ def western_electric_signals(
     signals: list[Signal] = []
     for i in range(len(z)):
         for rule, zone, needed, window, text in _RULES:
-            start = i - window + 1
-            if start < 0:
-                continue
+            start = max(0, i - window + 1)  # near the start, fewer points may suffice
             for side, sign in (("above", 1.0), ("below", -1.0)):
                 if sign * z[i] <= zone:
                     continue  # the rule fires at the point that completes it

@@ -133,6 +133,12 @@ def test_we2_two_of_three_beyond_two_sigma() -> None:
     assert _rules([0.0, 2.5, -2.5, 0.0]) == {}
 
 
+def test_rules_fire_at_the_start_of_a_series() -> None:
+    """The first two points beyond 2σ already are '2 of 3'; the first four beyond 1σ '4 of 5'."""
+    assert _rules([2.5, 2.6]) == {"WE2": [(0, 1)]}
+    assert _rules([1.5, 1.6, 1.2, 1.1]) == {"WE3": [(0, 1, 2, 3)]}
+
+
 def test_we3_four_of_five_beyond_one_sigma() -> None:
     found = _rules([1.5, 1.2, 0.2, 1.4, 1.1, -0.5])
     assert found == {"WE3": [(0, 1, 3, 4)]}
