@@ -8,6 +8,7 @@ output. :func:`parse_curve_document` turns pydantic's validation errors into one
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -185,6 +186,11 @@ def evaluate_curve(data: Any) -> CurveResultDocument:
     :func:`uncertainty.curves.fit_line`).
     """
     document = data if isinstance(data, CurveDocument) else parse_curve_document(data)
+    for index, x in enumerate(document.predict):
+        if not math.isfinite(x):
+            raise InvalidInputError(
+                f"predict[{index}] must be a finite number, got {x!r}", field=f"predict.{index}"
+            )
     line = fit_line(
         document.x,
         document.y,

@@ -158,6 +158,9 @@ def test_ols_covariance_is_positive_semidefinite(noise: list[float]) -> None:
         ({"x": [1, 2, 3], "y": [1, 2, 3], "method": "wtls", "u_y": [1, 1, 1]}, "u_x"),
         ({"x": [1, 2, 3], "y": [1, 2, 3], "colour": "red"}, "colour"),
         ({"x": [2, 2, 2], "y": [1, 2, 3]}, "x"),
+        ({"x": [1, 2, 3], "y": [1, 2, float("nan")]}, "y.2"),
+        ({"x": [1, 2, 3], "y": [1, 2, 3], "predict": [float("inf")]}, "predict.0"),
+        ({"x": [1, 2, 3], "y": [1, 2, 3], "reference_x": float("nan")}, "reference_x"),
     ],
 )
 def test_bad_curve_documents_name_the_field(document: dict[str, object], field: str) -> None:

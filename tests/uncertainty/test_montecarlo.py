@@ -336,3 +336,33 @@ def test_input_sampled_twice_is_rejected() -> None:
             rng=np.random.default_rng(0),
         )
     assert info.value.field == "inputs.a"
+
+
+def test_adaptive_with_two_outputs_stops_when_both_are_stable() -> None:
+    """JCGM 101:2008 7.9.4: every output must meet 2s <= δ; all use the same trials."""
+    seen: list[int] = []
+    out = run_adaptive(
+        lambda x: {"s": x["a"] + x["b"], "p": x["a"] * x["b"]},
+        {"a": Normal(1.0, 0.1), "b": Rectangular(2.0, 0.2)},
+        outputs=["s", "p"],
+        rng=np.random.default_rng(4),
+        coverage_probability=0.95,
+        significant_digits=1,
+        progress=lambda done, total: seen.append(done),
+    )
+    assert out["s"].trials == out["p"].trials == seen[-1]
+    assert out["s"].converged and out["p"].converged
+    assert out["s"].batches is not None and out["s"].batches >= 2
+
+
+def test_adaptive_cap_reports_not_converged() -> None:
+    out = run_adaptive(
+        lambda x: {"y": x["a"]},
+        {"a": Normal(0.0, 1.0)},
+        outputs=["y"],
+        rng=np.random.default_rng(0),
+        significant_digits=4,
+        max_trials=30_000,
+    )["y"]
+    assert out.converged is False
+    assert out.trials == 30_000
