@@ -288,3 +288,25 @@ def test_tur_exactly_at_minimum_is_fine() -> None:
 
 def test_certificates_issued_after_as_of_are_not_listed() -> None:
     assert set(verdicts(base(), "2024-02-01")) == {"C-010", "C-050"}
+
+
+def test_temperature_offset_units_are_normalised() -> None:
+    """CMC in degC, point in K: 323.15 K is 50 degC (value with offset), U as a difference."""
+    doc = base()
+    issuer(doc, "LAB-A")["cmcs"].append(
+        {
+            "quantity": "temperature",
+            "min": -40,
+            "max": 150,
+            "unit": "degC",
+            "expanded_uncertainty": 0.02,
+            "coverage_factor": 2,
+        }
+    )
+    point = {"quantity": "temperature", "value": 323.15, "unit": "K", "expanded_uncertainty": 0.02}
+    cert(doc, "C-050")["points"].append(point)
+    assert verdicts(doc)["C-050"].findings == ()
+    point["expanded_uncertainty"] = 0.018
+    assert codes(verdicts(doc)["C-050"]) == {"UNCERTAINTY_BELOW_CMC"}
+    point["value"] = 500.0  # 226.85 degC: outside -40..150 degC
+    assert "OUTSIDE_ACCREDITED_SCOPE" in codes(verdicts(doc)["C-050"])
