@@ -29,7 +29,7 @@ from pydantic import ValidationError
 from uncertainty.errors import InvalidInputError
 from uncertainty.gum import GufCombination, combine, coverage_factor, output_covariance
 from uncertainty.inputs import InputSet, build_inputs
-from uncertainty.model import CompiledModel, compile_model, parse_model
+from uncertainty.model import CompiledModel, ParsedModel, compile_model, parse_model
 from uncertainty.rounding import result_statement
 from uncertainty.schema import (
     BudgetDocument,
@@ -87,6 +87,7 @@ class CompiledBudget:
     model: CompiledModel
     inputs: InputSet
     output_labels: dict[str, str]
+    parsed: ParsedModel
 
     @functools.cached_property
     def default_values(self) -> dict[str, FloatArray]:
@@ -134,7 +135,7 @@ def compile_budget(document: BudgetDocument | Mapping[str, Any]) -> CompiledBudg
     model = compile_model(parsed, units, constants=constants, outputs=outputs)
     for name in model.output_names:
         labels.setdefault(name, unit_label(model.output_units[name]))
-    return CompiledBudget(doc, model, inputs, labels)
+    return CompiledBudget(doc, model, inputs, labels, parsed)
 
 
 @dataclass(frozen=True)
@@ -265,7 +266,7 @@ def evaluate_budget(
     p = doc.coverage_probability
     many = evaluate_many(budget, {}, {})
     warnings: list[str] = []
-    used = set().union(*(eq.names for eq in parse_model(doc.model).equations))
+    used = set().union(*(eq.names for eq in budget.parsed.equations))
     for q in qs:
         if q.name not in used:
             warnings.append(f"input {q.name!r} is not used by the model")

@@ -20,6 +20,7 @@ JCGM 100:2008 5.1.3 (sensitivity coefficients are the partial derivatives ∂f/�
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -99,6 +100,7 @@ def const_node(value: float, unit: pint.Unit, source: str) -> Node:
     return Node(val, dual, unit, value)
 
 
+@functools.lru_cache(maxsize=4096)
 def affine(unit_from: pint.Unit, unit_to: pint.Unit) -> tuple[float, float]:
     """(c0, c1) with magnitude_to = c0 + c1·magnitude_from (pint conversion)."""
     c0 = float(Q_(0.0, unit_from).to(unit_to).magnitude)

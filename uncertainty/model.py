@@ -124,7 +124,8 @@ def _reject(node: ast.AST, source: str, what: str | None = None) -> ModelSyntaxE
 
 def _check_tree(tree: ast.expr, source: str) -> frozenset[str]:
     """Walk the whitelist; return the variable names used."""
-    names: set[str] = set()
+    name_nodes: list[ast.Name] = []
+    call_funcs: set[int] = set()
     count = 0
     for node in ast.walk(tree):
         count += 1
@@ -145,6 +146,7 @@ def _check_tree(tree: ast.expr, source: str) -> frozenset[str]:
                 raise _reject(func, source)
             if func.id not in FUNCTIONS:
                 raise _reject(node, source, f"call of {func.id!r}")
+            call_funcs.add(id(func))
             if node.keywords or len(node.args) != FUNCTIONS[func.id]:
                 raise ModelSyntaxError(
                     f"equation {source!r}: {func.id} takes {FUNCTIONS[func.id]} "
@@ -154,14 +156,10 @@ def _check_tree(tree: ast.expr, source: str) -> frozenset[str]:
         elif isinstance(node, ast.Name):
             if node.id.startswith("__"):
                 raise _reject(node, source, f"name {node.id!r}")
-            names.add(node.id)
+            name_nodes.append(node)
         elif not isinstance(node, ast.operator | ast.unaryop | ast.expr_context):
             raise _reject(node, source)
-    call_funcs = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
-    variables = {
-        n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and id(n) not in call_funcs
-    }
-    return frozenset(variables & names)
+    return frozenset(n.id for n in name_nodes if id(n) not in call_funcs)
 
 
 def parse_model(model: str | Sequence[str]) -> ParsedModel:

@@ -8,6 +8,8 @@ calibration labs do (see ``uncertainty.model``).
 
 from __future__ import annotations
 
+import functools
+
 import pint
 
 __all__ = [
@@ -32,11 +34,13 @@ def _unit_names(unit: pint.Unit) -> list[str]:
     return list(unit._units.keys())
 
 
+@functools.lru_cache(maxsize=1024)
 def is_offset_unit(unit: pint.Unit) -> bool:
     """True for an absolute temperature scale with an offset (``degC``, ``degF``)."""
     return any(not ureg._units[name].is_multiplicative for name in _unit_names(unit))
 
 
+@functools.lru_cache(maxsize=1024)
 def is_logarithmic_unit(unit: pint.Unit) -> bool:
     """True for logarithmic units (``dB``, ``dBm``, ``Np`` ...)."""
     return any(getattr(ureg._units[name], "is_logarithmic", False) for name in _unit_names(unit))
@@ -52,6 +56,18 @@ def delta_unit(unit: pint.Unit) -> pint.Unit:
         return unit
     result: pint.Unit = (Q_(0.0, unit) - Q_(0.0, unit)).units
     return result
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse_unit_text(text: str) -> pint.Unit | None:
+    """Cached parse (pint units are immutable); ``None`` when pint does not know it."""
+    try:
+        unit: pint.Unit = ureg.Unit(text)
+    except Exception:  # pint raises several types for bad unit text
+        return None
+    if is_logarithmic_unit(unit):
+        return ureg.dimensionless
+    return unit
 
 
 def parse_unit(text: str, *, field: str | None = None) -> pint.Unit:
@@ -75,16 +91,13 @@ def parse_unit(text: str, *, field: str | None = None) -> pint.Unit:
         return ureg.dimensionless
     if len(stripped) > 100:
         raise InvalidInputError(f"unit is too long ({len(stripped)} characters)", field=field)
-    try:
-        unit = ureg.Unit(stripped)
-    except Exception as exc:  # pint raises several types for bad unit text
+    unit = _parse_unit_text(stripped)
+    if unit is None:
         raise InvalidInputError(
             f"unknown unit {text!r} (use a pint unit such as 'mm', 'degC', 'delta_degC', "
             "'ohm', '1/K', '' for dimensionless)",
             field=field,
-        ) from exc
-    if is_logarithmic_unit(unit):
-        return ureg.dimensionless
+        )
     return unit
 
 
