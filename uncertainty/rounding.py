@@ -13,7 +13,7 @@ JCGM 100:2008 7.2.2, 7.2.4, 7.2.6; ISO 80000-1:2009 7.3.1 (digit groups of three
 from __future__ import annotations
 
 import math
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 __all__ = ["format_grouped", "result_statement", "round_to_quantum", "round_uncertainty"]
 
@@ -50,7 +50,11 @@ def round_uncertainty(value: float, significant_digits: int = 2) -> Decimal:
 
 def round_to_quantum(value: float, quantum: Decimal) -> Decimal:
     """Round ``value`` to the decimal place of ``quantum`` (half up)."""
-    return Decimal(repr(float(value))).quantize(quantum, rounding=ROUND_HALF_UP)
+    number = Decimal(repr(float(value)))
+    digits = max(number.adjusted(), 0) - int(quantum.as_tuple().exponent) + 3
+    with localcontext() as context:
+        context.prec = max(28, digits)
+        return number.quantize(quantum, rounding=ROUND_HALF_UP)
 
 
 def _group(digits: str, from_left: bool) -> str:
