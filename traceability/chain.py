@@ -330,5 +330,29 @@ def check_register(
         if everything[cert_id].issued <= as_of
     ]
     checker.analyse(ids)
-    verdicts = [checker.verdict(cert_id, as_of) for cert_id in ids]
+    verdicts: list[CertificateVerdict] = []
+    settled, cycle, local = checker._ok, checker._cycle, checker._local
+    for cert_id in ids:
+        cert = everything[cert_id]
+        due = cert.due
+        if (
+            settled[cert_id]
+            and (
+                due is None or as_of <= due or checker._latest_on(cert.instrument, as_of) != cert_id
+            )
+            and cert_id not in cycle
+        ):
+            # Common case inlined: traceable, current on as_of, no reference findings.
+            verdicts.append(
+                CertificateVerdict(
+                    cert_id,
+                    cert.instrument,
+                    cert.calibrated_on,
+                    True,
+                    checker.chain(cert_id),
+                    tuple(local[cert_id].findings),
+                )
+            )
+        else:
+            verdicts.append(checker.verdict(cert_id, as_of))
     return CheckResult(as_of=as_of, verdicts=tuple(verdicts))
