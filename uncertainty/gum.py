@@ -73,7 +73,7 @@ def welch_satterthwaite(
 
     Examples
     --------
-    >>> float(welch_satterthwaite(2.0 ** 0.5, [1.0, 1.0], [10.0, 10.0])[()])
+    >>> round(float(welch_satterthwaite(2.0 ** 0.5, [1.0, 1.0], [10.0, 10.0])[()]), 9)
     20.0
 
     References
