@@ -44,6 +44,7 @@ __all__ = [
     "compile_binop",
     "compile_function",
     "compile_negation",
+    "compile_sum",
     "const_node",
 ]
 
@@ -193,6 +194,55 @@ def _plain_sum(
         return a - b, (-tb if ta is None else ta - tb)
 
     return Node(sval, sdual, unit)
+
+
+def compile_sum(source: str, terms: Sequence[tuple[str, Node]]) -> Node:
+    """t0 ± t1 ± t2 ... as one node: c0 + Σ k_i·t_i (units folded left to right).
+
+    References
+    ----------
+    JCGM 100:2008 5.1.3 (∂/∂x of a sum of terms).
+    """
+    first = terms[0][1]
+    unit = first.unit
+    c0, coefficients = 0.0, [1.0]
+    for op, node in terms[1:]:
+        unit, d0, da, db = _sum_rule(source, op, unit, node.unit)
+        c0 = d0 + da * c0
+        coefficients = [da * k for k in coefficients] + [db]
+    nodes = [node for _, node in terms]
+    if len(nodes) == 2 and c0 == 0.0 and coefficients[0] == 1.0 and coefficients[1] in (1.0, -1.0):
+        return _plain_sum(nodes[0].value, nodes[0].dual, nodes[1].value, nodes[1].dual,
+                          coefficients[1] == 1.0, unit)  # fmt: skip
+    constant = c0 + sum(
+        k * n.const for k, n in zip(coefficients, nodes, strict=True) if n.const is not None
+    )
+    variable = [(k, n) for k, n in zip(coefficients, nodes, strict=True) if n.const is None]
+    if not variable:
+        return const_node(constant, unit, source)
+    values = [(k, n.value) for k, n in variable]
+    duals = [(k, n.dual) for k, n in variable]
+
+    def val(env: dict[str, FloatArray]) -> FloatArray:
+        total: FloatArray = np.asarray(constant)
+        for k, fn in values:
+            total = total + (fn(env) if k == 1.0 else k * fn(env))
+        return total
+
+    def dual(env: dict[str, Dual]) -> Dual:
+        total: FloatArray = np.asarray(constant)
+        tangent: Tangent = None
+        for k, fn in duals:
+            v, t = fn(env)
+            if k == 1.0:
+                total = total + v
+                tangent = _add_t(tangent, t)
+            else:
+                total = total + k * v
+                tangent = _add_t(tangent, _mul_t(t, k))
+        return total, tangent
+
+    return Node(val, dual, unit)
 
 
 def compile_binop(source: str, op: str, left: Node, right: Node) -> Node:

@@ -41,6 +41,7 @@ from uncertainty.expressions import (
     compile_binop,
     compile_function,
     compile_negation,
+    compile_sum,
     const_node,
 )
 from uncertainty.units import delta_unit, ureg
@@ -62,7 +63,7 @@ FUNCTIONS: dict[str, int] = {
 
 MAX_EQUATION_LENGTH = 20_000
 MAX_NODES = 20_000
-MAX_DEPTH = 400
+MAX_DEPTH = 150
 
 _CONSTRUCTS: dict[type[ast.AST], str] = {
     ast.Attribute: "attribute access",
@@ -111,6 +112,11 @@ class ParsedModel:
     def defined(self) -> tuple[str, ...]:
         """Left-hand sides in order."""
         return tuple(eq.lhs for eq in self.equations)
+
+
+def _shown(text: str) -> str:
+    """The equation as quoted in error messages (long ones shortened)."""
+    return text if len(text) <= 120 else text[:100] + " ... " + text[-15:]
 
 
 def _reject(node: ast.AST, source: str, what: str | None = None) -> ModelSyntaxError:
@@ -188,35 +194,37 @@ def parse_model(model: str | Sequence[str]) -> ParsedModel:
         if len(text) > MAX_EQUATION_LENGTH:
             raise ModelSyntaxError(f"equation is too long ({len(text)} characters)", field=where)
         lhs, sep, rhs = text.partition("=")
+        shown = _shown(text)
         lhs = lhs.strip()
         if not sep or not lhs.isidentifier() or lhs.startswith("__") or rhs.startswith("="):
-            raise ModelSyntaxError(f"equation {text!r} must read 'name = expression'", field=where)
+            raise ModelSyntaxError(f"equation {shown!r} must read 'name = expression'", field=where)
         if lhs in FUNCTIONS or lhs in ("pi",):
-            raise ModelSyntaxError(f"equation {text!r}: {lhs!r} is reserved", field=where)
+            raise ModelSyntaxError(f"equation {shown!r}: {lhs!r} is reserved", field=where)
         if lhs in defined:
-            raise ModelSyntaxError(f"equation {text!r}: {lhs!r} is defined twice", field=where)
+            raise ModelSyntaxError(f"equation {shown!r}: {lhs!r} is defined twice", field=where)
         try:
             tree = ast.parse(rhs.strip(), mode="eval").body
         except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
             raise ModelSyntaxError(
-                f"equation {text!r} is not a valid expression", field=where
+                f"equation {shown!r} is not a valid expression (syntax error, or nested too deeply for the parser)",
+                field=where,
             ) from exc
         try:
-            names = _check_tree(tree, text)
+            names = _check_tree(tree, _shown(text))
         except RecursionError as exc:
-            raise ModelSyntaxError(f"equation {text!r} is nested too deeply", field=where) from exc
+            raise ModelSyntaxError(f"equation {shown!r} is nested too deeply", field=where) from exc
         if lhs in names:
-            raise ModelSyntaxError(f"equation {text!r} uses its own left-hand side", field=where)
+            raise ModelSyntaxError(f"equation {shown!r} uses its own left-hand side", field=where)
         for name in sorted(names):
             if name not in defined and name not in free:
                 free.append(name)
         if lhs in free:
             raise ModelSyntaxError(
-                f"equation {text!r}: {lhs!r} is used by an earlier equation before it is defined",
+                f"equation {shown!r}: {lhs!r} is used by an earlier equation before it is defined",
                 field=where,
             )
         defined.add(lhs)
-        equations.append(Equation(lhs, text, tree, names))
+        equations.append(Equation(lhs, _shown(text), tree, names))
     return ParsedModel(tuple(equations), tuple(free))
 
 
@@ -280,6 +288,17 @@ class _Compiler:
         )
 
     def binop(self, tree: ast.BinOp) -> Node:
+        if isinstance(tree.op, ast.Add | ast.Sub):
+            # flatten a left-deep chain a ± b ± c ... into one n-ary sum (no deep recursion
+            # at compile or evaluation time, however many terms)
+            terms: list[tuple[str, ast.expr]] = []
+            node: ast.expr = tree
+            while isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Sub):
+                terms.append(("+" if isinstance(node.op, ast.Add) else "-", node.right))
+                node = node.left
+            terms.append(("+", node))
+            terms.reverse()
+            return compile_sum(self.source, [(op, self.compile(t)) for op, t in terms])
         left = self.compile(tree.left)
         right = self.compile(tree.right)
         return compile_binop(self.source, _BINOPS[type(tree.op)], left, right)
@@ -405,7 +424,12 @@ def compile_model(
     lhs_units: dict[str, pint.Unit] = {}
     for eq in parsed.equations:
         compiler.source = eq.source
-        node = compiler.compile(eq.expression)
+        try:
+            node = compiler.compile(eq.expression)
+        except RecursionError as exc:
+            raise ModelSyntaxError(
+                f"equation {eq.source!r} is nested too deeply", field="model"
+            ) from exc
         if node.const is not None:
             const_node = node
             compiler.cache[eq.lhs] = const_node
