@@ -217,3 +217,21 @@ def test_parse_model_reports_free_names_in_order() -> None:
     parsed = parse_model(["d = d_bar + d1", "l = l_s + d"])
     assert parsed.free_names == ("d1", "d_bar", "l_s")
     assert parsed.defined == ("d", "l")
+
+
+def test_long_sums_compile_without_deep_recursion() -> None:
+    """A 1000-term budget sum compiles and evaluates (n-ary sum, no recursion per term)."""
+    model = _compile(
+        "y = " + " + ".join(f"x{i}" for i in range(1000)), {f"x{i}": "mm" for i in range(1000)}
+    )
+    values, jac = model.gradient({f"x{i}": 1.0 for i in range(1000)})
+    assert float(values["y"]) == 1000.0
+    assert jac["y"].sum() == 1000.0
+
+
+def test_deep_nesting_is_refused_cleanly() -> None:
+    with pytest.raises(ModelSyntaxError, match="nested too deeply"):
+        _compile("y = " + "**".join(["x"] * 600), {"x": ""})
+    with pytest.raises(ModelSyntaxError) as info:
+        _compile("y = " + "+".join(["x"] * 5000), {"x": ""})
+    assert len(str(info.value)) < 400  # the equation is shortened in the message
