@@ -116,10 +116,19 @@ class ChainChecker:
         for start in starts:
             if start in settled or start in index:
                 continue
-            refs = certificates[start].references
-            if all(ref.certificate in settled for ref in refs):
-                # Fast path: every reference is settled (the usual case in date order).
-                self._settle([start])
+            # Fast path: every reference already settled (the usual case in date order).
+            refs_ok = True
+            for ref in certificates[start].references:
+                upstream = ref.certificate
+                if upstream not in settled or upstream == start:
+                    break
+                if not settled[upstream]:
+                    refs_ok = False
+            else:
+                findings = self.local(start).findings
+                settled[start] = refs_ok and (
+                    not findings or not any(f.severity == "fail" for f in findings)
+                )
                 continue
             work: list[tuple[str, int]] = [(start, 0)]
             while work:

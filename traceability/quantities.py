@@ -67,6 +67,7 @@ QUANTITY_UNITS: dict[str, str] = {
 }
 
 
+@functools.lru_cache(maxsize=4096)
 def normalise_quantity_name(name: str) -> str:
     """Return the comparison key of a quantity name (lower case, single blanks).
 

@@ -15,6 +15,7 @@ ISO/IEC 17025:2017 6.4.13 (equipment records), 6.5 (metrological traceability),
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -78,11 +79,21 @@ def _finite(value: float, name: str) -> None:
 
 
 def _check_unit(quantity: str, unit: str) -> None:
-    unit_info(unit)  # raises InvalidInputError(field="unit") when pint cannot parse it
+    problem = _unit_problem(quantity, unit)
+    if problem is not None:
+        raise InvalidInputError(problem, field="unit")
+
+
+@functools.lru_cache(maxsize=4096)
+def _unit_problem(quantity: str, unit: str) -> str | None:
+    """Why ``unit`` does not fit ``quantity`` (``None``: it fits); cached per pair."""
+    try:
+        unit_info(unit)
+    except InvalidInputError as exc:
+        return str(exc.args[0])
     if unit_matches_quantity(quantity, unit) is False:
-        raise InvalidInputError(
-            f"unit {unit!r} does not have the dimension of quantity {quantity!r}", field="unit"
-        )
+        return f"unit {unit!r} does not have the dimension of quantity {quantity!r}"
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,9 +249,13 @@ class Point:
     scale: float = field(init=False)
 
     def __post_init__(self) -> None:
-        _finite(self.value, "value")
-        _finite(self.expanded_uncertainty, "expanded_uncertainty")
-        _finite(self.coverage_factor, "coverage_factor")
+        if not (
+            math.isfinite(self.value)
+            and math.isfinite(self.expanded_uncertainty)
+            and math.isfinite(self.coverage_factor)
+        ):
+            for name in ("value", "expanded_uncertainty", "coverage_factor"):
+                _finite(getattr(self, name), name)
         _check_unit(self.quantity, self.unit)
         if self.expanded_uncertainty < 0:
             raise InvalidInputError(
