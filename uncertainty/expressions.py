@@ -1,7 +1,7 @@
 """Value and derivative rules of model operations, with their unit rules.
 
 Each operation of a measurement model becomes a :class:`Node`: a closure for the value, a
-closure for the value with its tangent (forward-mode dual numbers: one tangent row per
+closure for the value with its tangent (forward-mode dual numbers: a sparse tangent per
 input, so one pass gives every first-order partial derivative), and the pint unit of
 the result. Constant sub-expressions are folded at compile time, with bounds: a
 constant exponent larger than :data:`MAX_EXPONENT` in magnitude is refused before any
@@ -49,7 +49,8 @@ __all__ = [
 ]
 
 FloatArray = NDArray[np.float64]
-Tangent = FloatArray | None
+Tangent = dict[int, Any] | None
+"""Sparse tangent: input index -> ∂value/∂input (scalar or array); ``None`` when constant."""
 Dual = tuple[FloatArray, Tangent]
 ValueFn = Callable[[dict[str, FloatArray]], FloatArray]
 DualFn = Callable[[dict[str, Dual]], Dual]
@@ -114,11 +115,25 @@ def _add_t(a: Tangent, b: Tangent) -> Tangent:
         return b
     if b is None:
         return a
-    return a + b
+    if len(a) < len(b):
+        a, b = b, a
+    out = dict(a)
+    for key, value in b.items():
+        out[key] = out[key] + value if key in out else value
+    return out
 
 
 def _mul_t(t: Tangent, g: Any) -> Tangent:
-    return None if t is None else t * g
+    return None if t is None else {key: value * g for key, value in t.items()}
+
+
+def _accumulate(total: dict[int, Any], t: Tangent, k: float = 1.0) -> None:
+    """total += k·t in place (total is owned by the caller)."""
+    if t is None:
+        return
+    for key, value in t.items():
+        term = value if k == 1.0 else k * value
+        total[key] = total[key] + term if key in total else term
 
 
 def compile_negation(source: str, operand: Node) -> Node:
@@ -191,7 +206,7 @@ def _plain_sum(
         b, tb = rd(env)
         if tb is None:
             return a - b, ta
-        return a - b, (-tb if ta is None else ta - tb)
+        return a - b, _add_t(ta, _mul_t(tb, -1.0))
 
     return Node(sval, sdual, unit)
 
@@ -231,15 +246,11 @@ def compile_sum(source: str, terms: Sequence[tuple[str, Node]]) -> Node:
 
     def dual(env: dict[str, Dual]) -> Dual:
         total: FloatArray = np.asarray(constant)
-        tangent: Tangent = None
+        tangent: dict[int, Any] = {}
         for k, fn in duals:
             v, t = fn(env)
-            if k == 1.0:
-                total = total + v
-                tangent = _add_t(tangent, t)
-            else:
-                total = total + k * v
-                tangent = _add_t(tangent, _mul_t(t, k))
+            total = total + v if k == 1.0 else total + k * v
+            _accumulate(tangent, t, k)
         return total, tangent
 
     return Node(val, dual, unit)

@@ -6,7 +6,7 @@ whitelist (numbers, names, ``+ - * / **``, unary minus, parentheses, the functio
 :data:`FUNCTIONS`, constants ``pi`` and ``e``); it is never passed to ``eval``, ``exec`` or
 ``compile``. Each equation is compiled once into a tree of Python closures over numpy
 arrays, for values and for exact first-order partial derivatives (forward-mode dual
-numbers with one tangent row per input), so a whole table of budgets of one model is
+numbers with sparse tangents: input index -> derivative), so a whole table of budgets of one model is
 evaluated as arrays in one pass.
 
 Units are checked once, with pint, before anything runs: adding ``mm`` to ``degC`` is an
@@ -26,6 +26,7 @@ import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pint
@@ -343,16 +344,13 @@ class CompiledModel:
         arrays = [np.asarray(values[name], dtype=np.float64) for name in self.input_names]
         if all(a.ndim == 0 for a in arrays):
             shape: tuple[int, ...] = ()
+            scalars = [a[()] for a in arrays]  # numpy scalars: far cheaper than 0-d arrays
             env: dict[str, Dual] = dict(
-                zip(self.input_names, zip(arrays, seeds, strict=True), strict=True)
+                zip(self.input_names, zip(scalars, seeds, strict=True), strict=True)
             )
         else:
             shape = np.broadcast_shapes(*(a.shape for a in arrays))
-            extra = (1,) * len(shape)
-            env = {
-                name: (arrays[i], seeds[i].reshape((n, *extra)))
-                for i, name in enumerate(self.input_names)
-            }
+            env = {name: (arrays[i], seeds[i]) for i, name in enumerate(self.input_names)}
         for lhs, _, fn in self._equations:
             env[lhs] = fn(env)
         outs: dict[str, FloatArray] = {}
@@ -360,14 +358,16 @@ class CompiledModel:
         for name, lhs, c0, c1 in self._outputs:
             v, t = env[lhs]
             outs[name] = np.broadcast_to(c0 + c1 * v, shape).astype(np.float64)
-            tangent = np.zeros((n, *shape)) if t is None else c1 * t
-            jac[name] = np.broadcast_to(tangent, (n, *shape)).astype(np.float64)
+            tangent = np.zeros((n, *shape))
+            for key, value in (t or {}).items():
+                tangent[key] = c1 * value
+            jac[name] = tangent
         return outs, jac
 
     @functools.cached_property
-    def _seeds(self) -> list[FloatArray]:
-        """Unit tangent rows, one per input (forward-mode seeds)."""
-        return list(np.eye(len(self.input_names)))
+    def _seeds(self) -> list[dict[int, Any]]:
+        """Sparse unit tangents, one per input (forward-mode seeds)."""
+        return [{i: 1.0} for i in range(len(self.input_names))]
 
     def sensitivity_unit(self, output: str, input_name: str) -> pint.Unit:
         """Unit of ∂output/∂input (differences for absolute temperatures)."""
