@@ -95,6 +95,11 @@ class CompiledBudget:
         return {q.name: np.asarray(q.value, dtype=np.float64) for q in self.inputs.quantities}
 
     @functools.cached_property
+    def dofs(self) -> list[float]:
+        """Degrees of freedom of the inputs, in order."""
+        return [q.dof for q in self.inputs.quantities]
+
+    @functools.cached_property
     def default_uncertainties(self) -> FloatArray:
         """The document's standard uncertainties, shape (n,)."""
         return np.array([q.standard_uncertainty for q in self.inputs.quantities], dtype=np.float64)
@@ -173,7 +178,11 @@ def evaluate_many(
         shape = np.broadcast_shapes(*(np.shape(v) for v in x.values()))
     else:
         x, shape = budget.default_values, ()
-    given = [uncertainties.get(q.name, q.standard_uncertainty) for q in quantities]
+    given = (
+        [uncertainties.get(q.name, q.standard_uncertainty) for q in quantities]
+        if uncertainties
+        else []
+    )
     if not uncertainties:
         u = budget.default_uncertainties.reshape((-1,) + (1,) * len(shape))
         u = np.broadcast_to(u, (len(quantities), *shape))
@@ -191,7 +200,7 @@ def evaluate_many(
         if coverage_probability is None
         else coverage_probability
     )
-    dofs = [q.dof for q in quantities]
+    dofs = budget.dofs
     result: dict[str, ManyResult] = {}
     for name in budget.model.output_names:
         comb = combine(

@@ -63,7 +63,7 @@ def coverage_factor(probability: float, effective_dof: FloatArray | float) -> Fl
 
 def welch_satterthwaite(
     combined_uncertainty: FloatArray | float,
-    variances: Sequence[FloatArray | float],
+    variances: Sequence[FloatArray | float] | FloatArray,
     dofs: Sequence[float],
 ) -> FloatArray:
     """ν_eff = u_c⁴ / Σ v_g² / ν_g over independent terms (or ensembles) g.
@@ -84,7 +84,7 @@ def welch_satterthwaite(
     nu = np.asarray(dofs, dtype=np.float64)
     finite = np.isfinite(nu)
     if finite.any():
-        terms = np.asarray([variances[int(i)] for i in np.flatnonzero(finite)], dtype=np.float64)
+        terms = np.asarray(variances, dtype=np.float64)[finite]
         terms = np.broadcast_to(terms.reshape(terms.shape[0], -1), (terms.shape[0], max(u.size, 1)))
         denominator = (np.sum(terms**2 / nu[finite][:, None], axis=0)).reshape(u.shape)
     else:
@@ -166,17 +166,24 @@ def combine(
     undefined = any(
         any(math.isfinite(dofs[i]) for i in group) for group in correlated if len(group) > 1
     )
-    alone = [i for i in range(len(dofs)) if i not in grouped]
-    variances: list[FloatArray] = list(cu[alone] ** 2)
-    term_dofs: list[float] = [dofs[i] for i in alone]
-    for idx, nu in ensembles:
-        sub = cu[list(idx)]
-        r = correlation[np.ix_(idx, idx)] if correlation is not None else np.eye(len(idx))
-        variances.append(np.einsum("ib,ij,jb->b", sub, r, sub))
-        term_dofs.append(nu)
+    squares = cu**2
+    if grouped:
+        alone = [i for i in range(len(dofs)) if i not in grouped]
+        rows = [squares[alone]]
+        term_dofs = [dofs[i] for i in alone]
+        for idx, nu in ensembles:
+            sub = cu[list(idx)]
+            r = correlation[np.ix_(idx, idx)] if correlation is not None else np.eye(len(idx))
+            rows.append(np.einsum("ib,ij,jb->b", sub, r, sub)[None, :])
+            term_dofs.append(nu)
+        variances: FloatArray = np.concatenate(rows)
+    else:
+        variances, term_dofs = squares, list(dofs)
     nu_eff = welch_satterthwaite(u_c, variances, term_dofs)
     if undefined:
         nu_eff = np.full_like(u_c, np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
-        percent = np.where(variance > 0, 100.0 * cu**2 / np.where(variance > 0, variance, 1.0), 0.0)
+        percent = np.where(
+            variance > 0, 100.0 * squares / np.where(variance > 0, variance, 1.0), 0.0
+        )
     return GufCombination(u_c, nu_eff, np.abs(cu), np.asarray(percent, dtype=np.float64))
