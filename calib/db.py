@@ -44,6 +44,7 @@ RECORD_MODULES: tuple[str, ...] = (
     "traceability.records",
     "ilc.records",
     "satisfaction.records",
+    "calib.assessment.records",
 )
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
