@@ -7,6 +7,9 @@ not superseded on the date they were used; reported uncertainty not below theirs
 test uncertainty ratios. The chain walk (``traceability.chain``) combines these local
 findings along the references.
 
+Each ``check_*`` function returns its findings; given ``out``, it appends them to that
+list instead (and returns it), so a bulk check allocates one list per certificate.
+
 Normalisation rule: uncertainties are compared as standard uncertainties u = U/k in SI
 base units (JCGM 100:2008 6.2.1; PITFALLS "Traceability").
 
@@ -84,6 +87,7 @@ def check_scope(
     issuer: Issuer,
     lines: dict[str, list[CmcLine]],
     cache: ScopeCache | None = None,
+    out: list[Finding] | None = None,
 ) -> list[Finding]:
     """Points outside every CMC line, and reported u below the best covering CMC.
 
@@ -98,7 +102,7 @@ def check_scope(
     ``cache`` memoises the verdict per (issuer, quantity, value, u): labs calibrate at the
     same points with the same uncertainty again and again.
     """
-    findings: list[Finding] = []
+    findings: list[Finding] = [] if out is None else out
     for point in cert.points:
         if cache is None:
             verdict = _scope_verdict(point, lines)
@@ -131,7 +135,9 @@ def check_scope(
     return findings
 
 
-def check_issuer(register: Register, cert: Certificate) -> LocalCheck:
+def check_issuer(
+    register: Register, cert: Certificate, out: list[Finding] | None = None
+) -> LocalCheck:
     """Recognition of the issuer at the calibration date.
 
     Recognised roots: an NMI, a CRM producer, a primary realisation, an accredited lab
@@ -143,7 +149,7 @@ def check_issuer(register: Register, cert: Certificate) -> LocalCheck:
     ISO/IEC 17025:2017 6.5.2; ILAC P10:07/2020 section 2.
     """
     issuer = register.issuers[cert.issuer]
-    findings: list[Finding] = []
+    findings: list[Finding] = [] if out is None else out
     root = issuer.kind in ROOT_KINDS or issuer.traceability_evidence is not None
     if issuer.kind == "accredited_lab":
         body = register.accreditation_bodies.get(issuer.accreditation_body or "")
@@ -186,7 +192,9 @@ def check_issuer(register: Register, cert: Certificate) -> LocalCheck:
     return LocalCheck(findings, root)
 
 
-def check_references(register: Register, cert: Certificate) -> list[Finding]:
+def check_references(
+    register: Register, cert: Certificate, out: list[Finding] | None = None
+) -> list[Finding]:
     """Each reference judged on the date it was used (the certificate's calibration date).
 
     Findings: reference calibrated after use, past due at use, its instrument out of
@@ -199,7 +207,7 @@ def check_references(register: Register, cert: Certificate) -> list[Finding]:
     ----------
     ISO/IEC 17025:2017 6.4.7, 6.4.9, 6.5.1, 7.8.8; JCGM 200:2012 2.41 Note 2.
     """
-    findings: list[Finding] = []
+    findings: list[Finding] = [] if out is None else out
     day = cert.calibrated_on
     certificates = register.certificates
     for ref in cert.references:
@@ -245,12 +253,13 @@ def check_references(register: Register, cert: Certificate) -> list[Finding]:
                         (cert.id, used.id, amendment.id),
                     )
                 )
-        findings.extend(_uncertainty_order(cert, used, ref.quantity))
+        _uncertainty_order(cert, used, ref.quantity, findings)
     return findings
 
 
-def _uncertainty_order(cert: Certificate, used: Certificate, quantity: str | None) -> list[Finding]:
-    findings: list[Finding] = []
+def _uncertainty_order(
+    cert: Certificate, used: Certificate, quantity: str | None, findings: list[Finding]
+) -> None:
     for point in cert.points:
         if quantity is not None and normalise_quantity_name(quantity) != point.quantity_key:
             continue
@@ -273,7 +282,6 @@ def _uncertainty_order(cert: Certificate, used: Certificate, quantity: str | Non
                     (cert.id, used.id),
                 )
             )
-    return findings
 
 
 def compute_tur(tolerance: float, expanded_uncertainty_95: float) -> float:
@@ -294,7 +302,7 @@ def compute_tur(tolerance: float, expanded_uncertainty_95: float) -> float:
     return (2.0 * tolerance) / (2.0 * expanded_uncertainty_95)
 
 
-def check_tur(cert: Certificate, minimum: float) -> list[Finding]:
+def check_tur(cert: Certificate, minimum: float, out: list[Finding] | None = None) -> list[Finding]:
     """TUR of each point with a tolerance, against the register's minimum.
 
     U95 is taken as 2·u with u = U/k (the reported U normalised to k = 2).
@@ -303,7 +311,7 @@ def check_tur(cert: Certificate, minimum: float) -> list[Finding]:
     ----------
     ANSI/NCSL Z540.3-2006 5.3 b; ILAC G8:2019 4.2.
     """
-    findings: list[Finding] = []
+    findings: list[Finding] = [] if out is None else out
     for point in cert.points:
         tolerance = point.tolerance
         if not tolerance:
@@ -338,8 +346,9 @@ def local_check(
     """
     issuer = register.issuers[cert.issuer]
     result = check_issuer(register, cert)
+    findings = result.findings
     if issuer.cmcs:
-        result.findings.extend(check_scope(cert, issuer, lines, cache))
+        check_scope(cert, issuer, lines, cache, findings)
     elif issuer.kind in ("nmi", "accredited_lab") and cert.points:
         result.findings.append(
             make_finding(
@@ -358,6 +367,6 @@ def local_check(
             )
         )
     if cert.references:
-        result.findings.extend(check_references(register, cert))
-    result.findings.extend(check_tur(cert, register.tur_minimum))
+        check_references(register, cert, findings)
+    check_tur(cert, register.tur_minimum, findings)
     return result
