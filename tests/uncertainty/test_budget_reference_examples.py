@@ -217,7 +217,9 @@ def test_gum_g4_welch_satterthwaite_example() -> None:
 def test_gum_h1_second_order_via_monte_carlo() -> None:
     """JCGM 100:2008 H.1.7: with the second-order terms the GUF warning points to,
     u_c(l) = 34 nm; Monte Carlo (JCGM 101) reproduces it (seeded, M = 2·10^5)."""
-    result = evaluate_budget(_load("gum_h1_end_gauge.json"), monte_carlo=True, trials=200_000, seed=1)
+    result = evaluate_budget(
+        _load("gum_h1_end_gauge.json"), monte_carlo=True, trials=200_000, seed=1
+    )
     mc = result.outputs["l"].monte_carlo
     assert mc is not None and mc.seed == 1
     assert mc.standard_uncertainty == pytest.approx(34, abs=0.5)
