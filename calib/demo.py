@@ -57,7 +57,10 @@ __all__ = [
 ]
 
 #: ``"module:function"`` hooks called as ``function(session, context)`` after the lab.
-DEMO_EXTENSIONS: list[str] = []
+DEMO_EXTENSIONS: list[str] = [
+    "ilc.demo:seed_demo",
+    "satisfaction.demo:seed_demo",
+]
 
 #: username -> (password, role). Printed by ``calib demo``; documented in docs/foundation.md.
 DEMO_ACCOUNTS: dict[str, tuple[str, str]] = {
