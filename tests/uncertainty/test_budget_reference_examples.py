@@ -223,3 +223,39 @@ def test_gum_h1_second_order_via_monte_carlo() -> None:
     mc = result.outputs["l"].monte_carlo
     assert mc is not None and mc.seed == 1
     assert mc.standard_uncertainty == pytest.approx(34, abs=0.5)
+
+
+def test_jcgm101_9_3_mass_calibration_guf() -> None:
+    """JCGM 101:2008 9.3 (mass calibration), Tables 5 and 6, GUF (first order) row.
+
+    δm = (m_R,c + δm_R,c)(1 + (ρ_a − ρ_a0)(1/ρ_W − 1/ρ_R)) − m_nom; published GUF:
+    δm = 1.2340 mg, u(δm) = 0.0539 mg, 95 % interval [1.1285, 1.3395] mg. The air-density
+    terms have zero sensitivity at ρ_a = ρ_a0 (why the first-order GUF understates u in 9.3), which
+    the engine flags for Monte Carlo.
+    """
+    doc = {
+        "model": [
+            "m_W = (m_Rc + dm_Rc)*(1 + (rho_a - rho_a0)*(1/rho_W - 1/rho_R))",
+            "dm = m_W - m_nom",
+        ],
+        "outputs": {"dm": {"unit": "mg"}},
+        "constants": {
+            "rho_a0": {"value": 1.2, "unit": "kg/m**3"},
+            "m_nom": {"value": 100, "unit": "g"},
+        },
+        "inputs": {
+            "m_Rc": {"value": 100000.000, "unit": "mg", "standard_uncertainty": 0.050},
+            "dm_Rc": {"value": 1.234, "unit": "mg", "standard_uncertainty": 0.020},
+            "rho_a": {"unit": "kg/m**3", "distribution": "rectangular", "limits": [1.10, 1.30]},
+            "rho_W": {"unit": "kg/m**3", "distribution": "rectangular", "limits": [7000, 9000]},
+            "rho_R": {"unit": "kg/m**3", "distribution": "rectangular", "limits": [7950, 8050]},
+        },
+        "coverage_probability": 0.95,
+    }
+    result = evaluate_budget(doc)
+    out = result.outputs["dm"]
+    assert out.value == pytest.approx(1.2340, abs=0.00005)
+    assert out.standard_uncertainty == pytest.approx(0.0539, abs=0.00005)
+    assert out.interval[0] == pytest.approx(1.1285, abs=0.00005)
+    assert out.interval[1] == pytest.approx(1.3395, abs=0.00005)
+    assert any("rho_a" in w and "Monte Carlo" in w for w in result.warnings)
