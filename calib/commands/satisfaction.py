@@ -2,17 +2,27 @@
 
 ``calib satisfaction report --responses R.csv [--jobs J.csv] [--complaints C.csv]
 [--baseline-periods N] [--target 0.8] [--confidence 0.95] --json``: exit 0 ok,
-1 when a signal fired, 2 bad input. The engine is imported inside the command
-so that the CLI starts quickly.
+1 when a signal fired, 2 bad input. Without ``--responses`` the report reads the
+database (``CALIB_DATABASE_URL``). ``calib satisfaction invite --job ID`` prints a
+single-use feedback link (base ``CALIB_PUBLIC_URL``, default
+http://localhost:8501); ``calib satisfaction triggers`` opens a corrective action
+for every new signal. The engine is imported inside the command so that the CLI
+starts quickly.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import getpass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from calib.cli_support import EXIT_FINDINGS, EXIT_OK, cli_errors, dump_json
+
+if TYPE_CHECKING:
+    from calib.permissions import Principal
 
 app = typer.Typer(
     help="Customer-satisfaction metrics, control charts and triggers.", no_args_is_help=True
@@ -22,7 +32,9 @@ app = typer.Typer(
 @app.command("report")
 @cli_errors
 def report(
-    responses: Path = typer.Option(..., "--responses", help="Responses CSV (R.csv)."),
+    responses: Path | None = typer.Option(
+        None, "--responses", help="Responses CSV (R.csv); omit to read the database."
+    ),
     jobs: Path | None = typer.Option(None, "--jobs", help="Jobs CSV (J.csv)."),
     complaints: Path | None = typer.Option(
         None, "--complaints", help="Complaints CSV (complaint_id,job_id,received_on); needs --jobs."
@@ -37,9 +49,27 @@ def report(
     ),
     confidence: float = typer.Option(0.95, "--confidence", help="Confidence level of intervals."),
     as_json: bool = typer.Option(False, "--json", help="Print the JSON report document."),
+    site: int | None = typer.Option(
+        None, "--site", help="Database mode: only jobs of this site id (default all sites)."
+    ),
 ) -> None:
-    """Metrics with intervals, monthly p-/u-charts and trigger signals from CSV files."""
+    """Metrics with intervals, monthly p-/u-charts and trigger signals (CSV files or database)."""
     from satisfaction.report import build_report, format_report
+
+    if responses is None:
+        if jobs is not None or complaints is not None:
+            from uncertainty.errors import InvalidInputError
+
+            raise InvalidInputError(
+                "--jobs and --complaints need --responses (without it the database is read)",
+                field="--responses",
+            )
+        _report_from_database(site, baseline_periods, target, confidence, as_json)
+        return
+    if site is not None:
+        from uncertainty.errors import InvalidInputError
+
+        raise InvalidInputError("--site applies to the database mode only", field="--site")
     from satisfaction.schema import (
         parse_complaints_csv,
         parse_jobs_csv,
@@ -68,3 +98,110 @@ def report(
     else:
         typer.echo(format_report(document))
     raise typer.Exit(EXIT_FINDINGS if document.signals else EXIT_OK)
+
+
+def _operator() -> Principal:
+    from calib.permissions import Principal
+
+    try:
+        login = getpass.getuser()
+    except (KeyError, OSError):
+        login = "operator"
+    return Principal(username=f"cli:{login}", role="admin")
+
+
+def _report_from_database(
+    site: int | None,
+    baseline_periods: int,
+    target: float | None,
+    confidence: float,
+    as_json: bool,
+) -> None:
+    from calib.db import ensure_database, session_scope
+    from satisfaction.report import format_report
+    from satisfaction.service import satisfaction_report
+
+    with session_scope(ensure_database()) as session:
+        document = satisfaction_report(
+            session,
+            _operator(),
+            site_id=site,
+            baseline_periods=baseline_periods,
+            target=target,
+            confidence=confidence,
+        )
+    if as_json:
+        dump_json(document)
+    else:
+        typer.echo(format_report(document))
+    raise typer.Exit(EXIT_FINDINGS if document.signals else EXIT_OK)
+
+
+@app.command("invite")
+@cli_errors
+def invite(
+    job: int = typer.Option(..., "--job", help="Database id of a delivered job."),
+    valid_days: int = typer.Option(30, "--valid-days", min=1, help="Days the link stays valid."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Print a single-use feedback link for a delivered job (only its hash is stored)."""
+    from calib.db import ensure_database, session_scope
+    from satisfaction.service import feedback_url
+    from satisfaction.service import invite as make_invitation
+
+    now = dt.datetime.now(dt.UTC)
+    with session_scope(ensure_database()) as session:
+        token, invitation = make_invitation(
+            session, _operator(), job, now, validity=dt.timedelta(days=valid_days)
+        )
+        url = feedback_url(token)
+        expires = invitation.expires_at
+    if as_json:
+        dump_json({"job_id": job, "url": url, "expires_at": expires.isoformat()})
+    else:
+        typer.echo(url)
+        typer.echo(f"valid until {expires:%Y-%m-%d %H:%M} UTC; single use", err=True)
+
+
+@app.command("triggers")
+@cli_errors
+def triggers(
+    site: int | None = typer.Option(None, "--site", help="Only jobs of this site id."),
+    baseline_periods: int = typer.Option(6, "--baseline-periods", help="Baseline months."),
+    target: float | None = typer.Option(None, "--target", help="CSAT target share."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Open a nonconformity and corrective action for every new signal (idempotent)."""
+    from calib.db import ensure_database, session_scope
+    from satisfaction.service import evaluate_triggers
+
+    with session_scope(ensure_database()) as session:
+        created = evaluate_triggers(
+            session,
+            _operator(),
+            as_of=dt.date.today(),
+            site_id=site,
+            baseline_periods=baseline_periods,
+            target=target,
+        )
+        rows = [
+            {
+                "signal_id": s.id,
+                "rule": s.rule,
+                "chart": s.chart,
+                "period": s.period,
+                "nonconformity_id": s.nonconformity_id,
+                "corrective_action_id": s.corrective_action_id,
+            }
+            for s in created
+        ]
+    if as_json:
+        dump_json({"created": rows})
+    elif not rows:
+        typer.echo("no new signals")
+    else:
+        for row in rows:
+            typer.echo(
+                f"{row['rule']} {row['period']} ({row['chart']}): corrective action "
+                f"{row['corrective_action_id']} opened"
+            )
