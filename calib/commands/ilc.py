@@ -1,4 +1,5 @@
-"""`calib ilc` commands: score an inter-laboratory comparison (CONTRACTS.md section 3)."""
+"""`calib ilc` commands: score an inter-laboratory comparison (CONTRACTS.md section 3);
+rounds, import, score-round, history and coverage on the database."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 import typer
 
 from calib.cli_support import EXIT_FINDINGS, EXIT_OK, cli_errors, dump_json, read_json_file
+from calib.permissions import Principal
 
 app = typer.Typer(
     help="Inter-laboratory comparisons and proficiency testing.", no_args_is_help=True
@@ -117,3 +119,195 @@ def score(
                 f"{_fmt(row.zeta, 2):>8}{_fmt(z_value, 2):>8}  {words}"
             )
     raise typer.Exit(EXIT_FINDINGS if report.any_unsatisfactory else EXIT_OK)
+
+
+# ------------------------------------------------------------------ rounds in the database
+
+
+def _operator() -> Principal:
+    import getpass
+
+    try:
+        login = getpass.getuser()
+    except (KeyError, OSError):
+        login = "operator"
+    return Principal(username=f"cli:{login}", role="admin")
+
+
+@app.command("rounds")
+@cli_errors
+def rounds(
+    status: str | None = typer.Option(None, "--status", help="open, closed or scored."),
+    subdiscipline: str | None = typer.Option(
+        None, "--subdiscipline", help="Sub-discipline code, e.g. DCV."
+    ),
+    site: str | None = typer.Option(None, "--site", help="Site code, e.g. MAIN."),
+    json_output: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """List the PT rounds in the database (latest version of each), newest first."""
+    from calib.db import ensure_database, session_scope
+    from calib.lab import list_sites
+    from ilc.records import ROUND_STATUSES
+    from ilc.service import list_rounds, list_subdisciplines
+    from uncertainty.errors import InvalidInputError
+
+    if status is not None and status not in ROUND_STATUSES:
+        raise InvalidInputError(
+            f"--status must be one of {', '.join(ROUND_STATUSES)}, got {status!r}",
+            field="--status",
+        )
+    actor = _operator()
+    with session_scope(ensure_database()) as session:
+        sub_id = site_id = None
+        if subdiscipline is not None:
+            codes = {s.code: s.id for s in list_subdisciplines(session, actor)}
+            if subdiscipline not in codes:
+                raise InvalidInputError(
+                    f"unknown sub-discipline {subdiscipline!r}; known: {', '.join(codes) or 'none'}",
+                    field="--subdiscipline",
+                )
+            sub_id = codes[subdiscipline]
+        if site is not None:
+            sites = {s.code: s.id for s in list_sites(session, actor)}
+            if site not in sites:
+                raise InvalidInputError(
+                    f"unknown site {site!r}; known: {', '.join(sites)}", field="--site"
+                )
+            site_id = sites[site]
+        summaries = list_rounds(
+            session, actor, status=status, subdiscipline_id=sub_id, site_id=site_id
+        )
+    if json_output:
+        dump_json([s.model_dump(mode="json") for s in summaries])
+        return
+    for s in summaries:
+        verdict = s.own_verdict or "-"
+        typer.echo(
+            f"{s.id:>4}  {s.code:<20} {s.status:<7} {s.closes_on}  {s.measurand} [{s.unit}]"
+            f"  {s.results} results  own: {verdict}"
+        )
+
+
+@app.command("import")
+@cli_errors
+def import_(
+    file: Path = typer.Argument(..., help="Results as CSV, Excel (.xlsx) or JSON."),
+    round_id: int = typer.Option(..., "--round", help="Id of an open round."),
+    replace: bool = typer.Option(
+        False, "--replace", help="Delete results of participants not in the file."
+    ),
+) -> None:
+    """Import results into an open round (nothing is stored if any cell is bad)."""
+    from calib.db import ensure_database, session_scope
+    from ilc.service import import_results
+    from uncertainty.errors import InvalidInputError
+
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise InvalidInputError(f"cannot read {file}: {exc.strerror}", field=str(file)) from exc
+    with session_scope(ensure_database()) as session:
+        stored = import_results(session, _operator(), round_id, data, file.name, replace=replace)
+    typer.echo(f"stored {len(stored)} results in round {round_id}")
+
+
+@app.command("score-round")
+@cli_errors
+def score_round_(
+    round_id: int = typer.Argument(..., help="Id of an open or closed round."),
+    json_output: bool = typer.Option(False, "--json", help="Print the ScoreReportDocument."),
+) -> None:
+    """Score a stored round, store its scores, open actions for unsatisfactory own results.
+
+    Exit 0 all satisfactory or questionable, 1 any unsatisfactory, 2 bad input.
+    """
+    import datetime as dt
+
+    from calib.db import ensure_database, session_scope
+    from ilc.service import score_round
+
+    with session_scope(ensure_database()) as session:
+        outcome = score_round(session, _operator(), round_id, as_of=dt.date.today())
+        references = [nc.reference for nc in outcome.nonconformities]
+    if json_output:
+        dump_json(outcome.report)
+    else:
+        typer.echo(f"round {round_id} scored: {len(outcome.scores)} results")
+        for reference in references:
+            typer.echo(f"nonconformity opened: {reference}")
+    raise typer.Exit(EXIT_FINDINGS if outcome.report.any_unsatisfactory else EXIT_OK)
+
+
+@app.command("history")
+@cli_errors
+def history(
+    measurand: str = typer.Option(..., "--measurand", help="Measurand as stored in the rounds."),
+    en_limit: float = typer.Option(1.0, "--en-limit", help="|En| at or above this is a signal."),
+    window: int = typer.Option(4, "--window", help="Rounds in the rescaled sum of z."),
+    site: str | None = typer.Option(None, "--site", help="Only rounds of this site code."),
+    json_output: bool = typer.Option(False, "--json", help="Print the MeasurandHistory."),
+) -> None:
+    """The lab's own scores for one measurand with the action signals.
+
+    Exit 0 no signal, 1 at least one action signal, 2 bad input.
+    """
+    from calib.db import ensure_database, session_scope
+    from calib.lab import list_sites
+    from ilc.service import measurand_history
+    from uncertainty.errors import InvalidInputError
+
+    actor = _operator()
+    with session_scope(ensure_database()) as session:
+        site_id = None
+        if site is not None:
+            sites = {s.code: s.id for s in list_sites(session, actor)}
+            if site not in sites:
+                raise InvalidInputError(f"unknown site {site!r}", field="--site")
+            site_id = sites[site]
+        result = measurand_history(
+            session, actor, measurand, en_limit=en_limit, window=window, site_id=site_id
+        )
+    if json_output:
+        dump_json(result)
+    else:
+        typer.echo(f"{result.measurand}: {len(result.points)} scored rounds")
+        for p in result.points:
+            typer.echo(
+                f"  {p.date}  {p.round:<20} En {_fmt(p.en, 2):>7}  z {_fmt(p.z, 2):>7}"
+                f"  {_WORDS[p.en_verdict]} / {_WORDS[p.z_verdict]}"
+            )
+        for s in result.signals:
+            typer.echo(f"SIGNAL {s.code} in {s.round}: {s.message} ({s.reference})")
+    raise typer.Exit(EXIT_FINDINGS if result.signals else EXIT_OK)
+
+
+@app.command("coverage")
+@cli_errors
+def coverage(
+    as_of: str | None = typer.Option(None, "--as-of", help="Date YYYY-MM-DD (default today)."),
+    json_output: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """PT-plan coverage per sub-discipline and site (ILAC P9). Exit 1 if any is overdue."""
+    import datetime as dt
+
+    from calib.db import ensure_database, session_scope
+    from ilc.service import pt_coverage
+    from uncertainty.errors import InvalidInputError
+
+    try:
+        day = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
+    except ValueError:
+        raise InvalidInputError(
+            f"--as-of must be YYYY-MM-DD, got {as_of!r}", field="--as-of"
+        ) from None
+    with session_scope(ensure_database()) as session:
+        rows = pt_coverage(session, _operator(), as_of=day)
+    if json_output:
+        dump_json([r.model_dump(mode="json") for r in rows])
+    else:
+        for r in rows:
+            typer.echo(
+                f"{r.site:<6} {r.subdiscipline:<5} {r.status:<8} last {r.last_participation or '-'}"
+                f"  next due {r.next_due}  ({r.rounds_in_cycle}/{r.min_rounds} in cycle)"
+            )
+    raise typer.Exit(EXIT_FINDINGS if any(r.status == "overdue" for r in rows) else EXIT_OK)
