@@ -16,6 +16,8 @@ from calib.lab import list_sites
 from calib.permissions import Principal
 from calib.ui.context import USER_KEY, db_session
 from calib.ui.registry import pages_for, resolve_page
+from calib.ui.satisfaction_feedback import is_feedback_request
+from calib.ui.satisfaction_feedback import render as render_feedback
 from calib.ui.signin import (
     ACTIVITY_KEY,
     oidc_configured,
@@ -53,6 +55,10 @@ def main() -> None:
             sign_out()
             st.session_state["calib_notice"] = "Your session timed out; sign in again."
             user = None
+    if not isinstance(user, Principal) and is_feedback_request():
+        # a customer's single-use feedback link: only the form, no navigation, no sign-in
+        st.navigation([st.Page(render_feedback, title="Your feedback")], position="hidden").run()
+        return
     if not isinstance(user, Principal):
         notice = st.session_state.pop("calib_notice", None)
         if notice:
