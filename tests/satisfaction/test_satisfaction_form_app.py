@@ -97,7 +97,7 @@ def test_submit_then_reload_says_already_received(
     token, job_id = link
     at = _open(token)
     _fill(at, **FULL)
-    assert [s.value for s in at.success][0].startswith("Thank you")
+    assert at.success[0].value.startswith("Thank you")
     assert at.query_params["feedback"] in (["received"], "received")
     with Session(demo_engine) as session:
         rows = session.exec(select(FeedbackResponse).where(FeedbackResponse.job_id == job_id))
