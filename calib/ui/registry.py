@@ -69,6 +69,34 @@ PAGES: list[PageSpec] = [
         section="Administration",
         roles=frozenset({"admin"}),
     ),
+    PageSpec(
+        page="calib.ui.ilc_rounds",
+        title="PT rounds",
+        icon=":material/compare_arrows:",
+        url_path="pt-rounds",
+        section="Proficiency testing",
+    ),
+    PageSpec(
+        page="calib.ui.ilc_results",
+        title="PT results",
+        icon=":material/edit_note:",
+        url_path="pt-results",
+        section="Proficiency testing",
+    ),
+    PageSpec(
+        page="calib.ui.ilc_history",
+        title="PT history",
+        icon=":material/timeline:",
+        url_path="pt-history",
+        section="Proficiency testing",
+    ),
+    PageSpec(
+        page="calib.ui.ilc_plan",
+        title="PT plan",
+        icon=":material/event_available:",
+        url_path="pt-plan",
+        section="Proficiency testing",
+    ),
 ]
 
 
