@@ -16,6 +16,7 @@ permission                     admin  manager  staff  assessor
 ``comment``                    yes    yes      yes    yes
 ``view_audit``                 yes    yes      no     yes
 ``manage_users``               yes    no       no     no
+``approve_budgets``            yes    yes      no     yes
 =============================  =====  =======  =====  ========
 """
 
@@ -54,6 +55,9 @@ class Permission(StrEnum):
     COMMENT = "comment"
     VIEW_AUDIT = "view_audit"
     MANAGE_USERS = "manage_users"
+    #: Approve or reject a submitted uncertainty budget (issue 3: "approval only by a
+    #: manager or assessor role"; never by the person who submitted it).
+    APPROVE_BUDGETS = "approve_budgets"
 
 
 P = Permission
@@ -61,7 +65,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     "admin": frozenset(Permission),
     "manager": frozenset(Permission) - {P.MANAGE_USERS},
     "staff": frozenset({P.VIEW_RECORDS, P.EDIT_RECORDS, P.RAISE_NONCONFORMITY, P.COMMENT}),
-    "assessor": frozenset({P.VIEW_RECORDS, P.ADD_FINDINGS, P.COMMENT, P.VIEW_AUDIT}),
+    "assessor": frozenset(
+        {P.VIEW_RECORDS, P.ADD_FINDINGS, P.COMMENT, P.VIEW_AUDIT, P.APPROVE_BUDGETS}
+    ),
 }
 
 
