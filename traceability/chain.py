@@ -18,6 +18,7 @@ Tarjan R., "Depth-first search and linear graph algorithms", SIAM J. Comput. 1 (
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -28,6 +29,8 @@ from traceability.findings import Finding, make_finding
 from traceability.register import CmcLine, Register
 
 __all__ = ["CertificateVerdict", "ChainChecker", "CheckResult", "check_register"]
+
+_GC_PAUSE_THRESHOLD = 20_000
 
 
 class CertificateVerdict(NamedTuple):
@@ -109,6 +112,7 @@ class ChainChecker:
         """
         certificates = self.register.certificates
         settled = self._ok
+        chains = self._chains
         index: dict[str, int] = {}
         low: dict[str, int] = {}
         stack: list[str] = []
@@ -118,7 +122,8 @@ class ChainChecker:
                 continue
             # Fast path: every reference already settled (the usual case in date order).
             refs_ok = True
-            for ref in certificates[start].references:
+            refs = certificates[start].references
+            for ref in refs:
                 upstream = ref.certificate
                 if upstream not in settled or upstream == start:
                     break
@@ -129,6 +134,12 @@ class ChainChecker:
                 settled[start] = refs_ok and (
                     not findings or not any(f.severity == "fail" for f in findings)
                 )
+                if not refs:
+                    chains[start] = (start,)
+                else:
+                    tail = chains.get(refs[0].certificate)
+                    if tail is not None:
+                        chains[start] = (start, *tail)
                 continue
             work: list[tuple[str, int]] = [(start, 0)]
             while work:
@@ -338,9 +349,23 @@ def check_register(
         for cert_id in (everything if certificates is None else certificates)
         if everything[cert_id].issued <= as_of
     ]
+    # Bulk checks allocate millions of acyclic objects; pausing the cyclic garbage
+    # collector meanwhile saves about a fifth of the time (restored afterwards).
+    pause = len(ids) > _GC_PAUSE_THRESHOLD and gc.isenabled()
+    if pause:
+        gc.disable()
+    try:
+        return _check_ids(checker, ids, as_of)
+    finally:
+        if pause:
+            gc.enable()
+
+
+def _check_ids(checker: ChainChecker, ids: list[str], as_of: date) -> CheckResult:
+    everything = checker.register.certificates
     checker.analyse(ids)
     verdicts: list[CertificateVerdict] = []
-    settled, cycle, local = checker._ok, checker._cycle, checker._local
+    settled, cycle, local, chains = checker._ok, checker._cycle, checker._local, checker._chains
     for cert_id in ids:
         cert = everything[cert_id]
         due = cert.due
@@ -358,7 +383,7 @@ def check_register(
                     cert.instrument,
                     cert.calibrated_on,
                     True,
-                    checker.chain(cert_id),
+                    chains.get(cert_id) or checker.chain(cert_id),
                     tuple(local[cert_id].findings),
                 )
             )
