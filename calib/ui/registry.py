@@ -97,6 +97,29 @@ PAGES: list[PageSpec] = [
         url_path="pt-plan",
         section="Proficiency testing",
     ),
+    PageSpec(
+        page="calib.ui.satisfaction_dashboard",
+        title="Customer satisfaction",
+        icon=":material/sentiment_satisfied:",
+        url_path="satisfaction",
+        section="Customers",
+        roles=frozenset({"admin", "manager", "assessor"}),
+    ),
+    PageSpec(
+        page="calib.ui.satisfaction_complaints",
+        title="Complaints",
+        icon=":material/report:",
+        url_path="complaints",
+        section="Customers",
+    ),
+    PageSpec(
+        page="calib.ui.satisfaction_invitations",
+        title="Feedback invitations",
+        icon=":material/forward_to_inbox:",
+        url_path="feedback-invitations",
+        section="Customers",
+        roles=frozenset({"admin", "manager", "staff"}),
+    ),
 ]
 
 
