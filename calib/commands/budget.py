@@ -33,10 +33,20 @@ def evaluate(
     data = read_json_file(file)
     run_mc = True if (monte_carlo or trials is not None) else None
     wants_mc = bool(run_mc) or (isinstance(data, dict) and data.get("monte_carlo") is not None)
-    with monte_carlo_progress(enabled=wants_mc) as (progress, cancel):
-        result = evaluate_budget(
-            data, monte_carlo=run_mc, trials=trials, seed=seed, progress=progress, cancel=cancel
-        )
+    from uncertainty.errors import CalibError
+
+    try:
+        with monte_carlo_progress(enabled=wants_mc) as (progress, cancel):
+            result = evaluate_budget(
+                data, monte_carlo=run_mc, trials=trials, seed=seed, progress=progress, cancel=cancel
+            )
+    except CalibError as exc:
+        from uncertainty.montecarlo import MonteCarloCancelled  # only loaded when needed
+
+        if not isinstance(exc, MonteCarloCancelled):
+            raise
+        typer.echo("cancelled", err=True)  # Ctrl-C between chunks is not bad input
+        raise typer.Exit(130) from None
     if json_output:
         dump_json(result)
         return

@@ -246,3 +246,33 @@ def test_evaluate_does_not_import_database_or_streamlit(tmp_path: Path) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_cancelled_monte_carlo_exits_130_not_bad_input(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Regression: a cancelled Monte Carlo run (Ctrl-C) exited 2 "bad input"; it exits 130
+    (the SIGINT convention) with "cancelled" on standard error and nothing on standard output."""
+    from collections.abc import Iterator
+    from contextlib import contextmanager
+
+    import calib.commands.progress as progress_module
+
+    @contextmanager
+    def cancelled_at_once(**_: Any) -> Iterator[tuple[None, Any]]:
+        yield None, lambda: True
+
+    monkeypatch.setattr(progress_module, "monte_carlo_progress", cancelled_at_once)
+    result = runner.invoke(
+        app,
+        [
+            "budget",
+            "evaluate",
+            str(REFERENCE / "gum_h1_end_gauge.json"),
+            "--json",
+            "--monte-carlo",
+            "--trials",
+            "100000",
+        ],
+    )
+    assert result.exit_code == 130, result.output
+    assert "cancelled" in result.stderr
+    assert result.stdout == ""
