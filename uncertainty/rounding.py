@@ -13,7 +13,7 @@ JCGM 100:2008 7.2.2, 7.2.4, 7.2.6; ISO 80000-1:2009 7.3.1 (digit groups of three
 from __future__ import annotations
 
 import math
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import MAX_EMAX, MIN_EMIN, ROUND_HALF_UP, Decimal, localcontext
 
 __all__ = ["format_grouped", "result_statement", "round_to_quantum", "round_uncertainty"]
 
@@ -39,22 +39,46 @@ def round_uncertainty(value: float, significant_digits: int = 2) -> Decimal:
     if value == 0:
         return Decimal(0)
     number = Decimal(repr(float(value)))
-    for _ in range(2):
-        exponent = number.adjusted() - significant_digits + 1
-        rounded = number.quantize(Decimal(1).scaleb(exponent), rounding=ROUND_HALF_UP)
-        if rounded.adjusted() == number.adjusted():
-            return rounded
-        number = rounded  # 0.0996 -> 0.100: one more digit of magnitude, re-quantize
+    with localcontext() as context:  # independent of the caller's decimal context
+        context.prec = 28
+        context.Emax = MAX_EMAX
+        context.Emin = MIN_EMIN
+        for _ in range(2):
+            exponent = number.adjusted() - significant_digits + 1
+            rounded = number.quantize(Decimal(1).scaleb(exponent), rounding=ROUND_HALF_UP)
+            if rounded.adjusted() == number.adjusted():
+                return rounded
+            number = rounded  # 0.0996 -> 0.100: one more digit of magnitude, re-quantize
     return rounded
 
 
 def round_to_quantum(value: float, quantum: Decimal) -> Decimal:
-    """Round ``value`` to the decimal place of ``quantum`` (half up)."""
+    """Round ``value`` to the decimal place of ``quantum`` (half up), at any magnitude.
+
+    The working precision is set from the digits the result needs, so a tiny quantum
+    (u ≈ 1e-96) or a huge estimate never raises ``decimal.InvalidOperation`` (the default
+    context holds 28 digits). Exponent limits are opened wide for the same reason.
+
+    Examples
+    --------
+    >>> str(round_to_quantum(2.675, Decimal("0.01")))
+    '2.68'
+    >>> str(round_to_quantum(1.0, Decimal("1E-97")))[:6]
+    '1.0000'
+
+    References
+    ----------
+    JCGM 100:2008 7.2.6 (the estimate to the decimal place of the uncertainty).
+    """
     number = Decimal(repr(float(value)))
-    digits = max(number.adjusted(), 0) - int(quantum.as_tuple().exponent) + 3
+    exponent = int(quantum.as_tuple().exponent)
+    digits = max(number.adjusted(), 0) - min(exponent, 0) + 3
     with localcontext() as context:
         context.prec = max(28, digits)
-        return number.quantize(quantum, rounding=ROUND_HALF_UP)
+        context.Emax = MAX_EMAX
+        context.Emin = MIN_EMIN
+        rounded = number.quantize(quantum, rounding=ROUND_HALF_UP)
+    return rounded.copy_abs() if rounded.is_zero() else rounded  # no "-0.00"
 
 
 def _group(digits: str, from_left: bool) -> str:

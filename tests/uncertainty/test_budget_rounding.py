@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from uncertainty.rounding import (
     format_grouped,
@@ -59,3 +61,44 @@ def test_statement_estimate_to_the_place_of_u() -> None:
 def test_statement_undefined_dof_and_fixed_k() -> None:
     text = result_statement("y", 5.0, "", 0.5, 2.0, None, None)
     assert text == "y = 5.00 ± 0.50 (k = 2.00, ν_eff undefined)"
+
+
+def test_tiny_uncertainty_does_not_raise_invalid_operation() -> None:
+    """Regression (found by hypothesis in test_gum_properties): u ≈ 1e-96 made
+    ``round_to_quantum`` raise ``decimal.InvalidOperation`` (28-digit default context)."""
+    quantum = Decimal(1).scaleb(round_uncertainty(1e-96).as_tuple().exponent)  # type: ignore[arg-type]
+    rounded = round_to_quantum(1.0, quantum)
+    assert rounded == 1 and rounded.as_tuple().exponent == -97
+    text = result_statement("y", 1.0, "", 2e-96, 2.0, 0.9545, None)
+    assert text.startswith("y = 1.000 000") and "± 0.000" in text and text.endswith("undefined)")
+
+
+def test_rounding_ignores_the_callers_decimal_context() -> None:
+    from decimal import localcontext
+
+    with localcontext() as context:
+        context.prec = 3
+        assert str(round_to_quantum(12345.678, Decimal("0.01"))) == "12345.68"
+        assert str(round_uncertainty(0.0996)) == "0.10"
+
+
+def test_negative_zero_is_shown_as_zero() -> None:
+    assert str(round_to_quantum(-0.0001, Decimal("0.01"))) == "0.00"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    value=st.floats(allow_nan=False, allow_infinity=False),
+    u=st.floats(min_value=0.0, allow_nan=False, allow_infinity=False),
+)
+def test_statement_at_any_magnitude(value: float, u: float) -> None:
+    """JCGM 100:2008 7.2.6 at any magnitude: U keeps two significant digits (within
+    rounding) and the estimate is given to the same decimal place; nothing raises."""
+    text = result_statement("y", value, "m", u, 2.0, 0.95, 10.0)
+    assert text.startswith("y = ")
+    big_u = round_uncertainty(u)
+    if u > 0:
+        assert abs(big_u - Decimal(u)) <= Decimal("0.051") * Decimal(u)
+        estimate = round_to_quantum(value, Decimal(1).scaleb(big_u.as_tuple().exponent))  # type: ignore[arg-type]
+        assert estimate.as_tuple().exponent == big_u.as_tuple().exponent
+        assert abs(estimate - Decimal(repr(value))) <= Decimal(1).scaleb(big_u.as_tuple().exponent)  # type: ignore[arg-type]
