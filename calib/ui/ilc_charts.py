@@ -160,17 +160,20 @@ def z_chart(frame: pd.DataFrame) -> alt.LayerChart | alt.FacetChart:
 
 def history_chart(points: pd.DataFrame) -> alt.LayerChart | alt.FacetChart:
     """The lab's z and En per round over time, with the ±2/±3 and ±1 lines."""
-    long = points.melt(id_vars=["date", "round"], value_vars=["z", "En"], var_name="score").dropna(
-        subset=["value"]
-    )
+    long = points.melt(
+        id_vars=["date", "round"],
+        value_vars=["z", "En"],
+        var_name="score",
+        value_name="score value",
+    ).dropna(subset=["score value"])
     line = (
         alt.Chart(long)
         .mark_line(point=True)
         .encode(
             x=alt.X("date:T", title="round closing date"),
-            y=alt.Y("value:Q", title="score"),
+            y=alt.Y("score value:Q", title="score"),
             color=alt.Color("score:N", legend=alt.Legend(orient="bottom")),
-            tooltip=["round", "date:T", "score", "value"],
+            tooltip=["round", "date:T", "score", "score value"],
         )
     )
     rules = (

@@ -34,6 +34,9 @@ def render() -> None:
         "Proficiency tests and inter-laboratory comparisons (ISO/IEC 17025:2017 7.7.2); "
         "scores per ISO 13528:2022 clause 9."
     )
+    notice = st.session_state.pop("ilc_notice", None)
+    if notice:
+        st.success(notice)
     with db_session() as session:
         subs = {s.code: int(s.id or 0) for s in list_subdisciplines(session, user)}
     c1, c2 = st.columns(2)
@@ -70,7 +73,6 @@ def render() -> None:
             for r in rounds
         ],
         hide_index=True,
-        key="ilc_rounds_table",
     )
     labels = {r.id: f"{r.code} – {r.measurand} ({r.status})" for r in rounds}
     round_id = st.selectbox(
@@ -116,9 +118,6 @@ def _render_round(round_id: int) -> None:
                 )
                 st.rerun()
         return
-    notice = st.session_state.pop("ilc_notice", None)
-    if notice:
-        st.success(notice)
     first = pairs[0][1]
     sigma = "–" if first.sigma_pt is None else f"{first.sigma_pt:.4g}"
     c1, c2, c3, c4 = st.columns(4)
