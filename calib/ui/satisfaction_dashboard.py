@@ -107,7 +107,7 @@ def _dimension_chart(doc: SatisfactionReportDocument) -> None:
         x2="high:Q",
     )
     points = base.mark_point(filled=True, size=90).encode(x="mean:Q")
-    st.altair_chart(bars + points, use_container_width=True)
+    st.altair_chart(bars + points, width="stretch")
     st.dataframe(
         data[["dimension", "mean", "low", "high", "n", "top-2-box"]].round(2), hide_index=True
     )
@@ -144,7 +144,7 @@ def _control_chart(rows: list[dict[str, Any]], value: str, title: str, y_title: 
     )
     center = alt.Chart(data).mark_line(color="#999999").encode(x=x, y="center:Q")
     st.altair_chart(
-        (line + center + ucl + points).properties(title=title), use_container_width=True
+        (line + center + ucl + points).properties(title=title), width="stretch"
     )
 
 
