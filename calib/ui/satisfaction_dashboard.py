@@ -143,9 +143,7 @@ def _control_chart(rows: list[dict[str, Any]], value: str, title: str, y_title: 
         .encode(x=x, y="ucl:Q")
     )
     center = alt.Chart(data).mark_line(color="#999999").encode(x=x, y="center:Q")
-    st.altair_chart(
-        (line + center + ucl + points).properties(title=title), width="stretch"
-    )
+    st.altair_chart((line + center + ucl + points).properties(title=title), width="stretch")
 
 
 def _signals(doc: SatisfactionReportDocument) -> None:
