@@ -22,6 +22,7 @@ SCHEMAS: dict[str, str] = {
     "trace-impact": "traceability.schema:ImpactReportDocument",
     "trace-interval": "traceability.schema:IntervalReportDocument",
     "satisfaction-report": "satisfaction.schema:SatisfactionReportDocument",
+    "evidence-manifest": "calib.assessment:ManifestDocument",
 }
 
 
