@@ -70,6 +70,14 @@ PAGES: list[PageSpec] = [
         roles=frozenset({"admin"}),
     ),
     PageSpec(
+        page="calib.ui.budget_editor",
+        title="Uncertainty budgets",
+        icon=":material/functions:",
+        url_path="budgets",
+        section="Uncertainty",
+        roles=ALL_ROLES,
+    ),
+    PageSpec(
         page="calib.ui.ilc_rounds",
         title="PT rounds",
         icon=":material/compare_arrows:",
