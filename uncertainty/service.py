@@ -42,6 +42,7 @@ __all__ = [
     "add_comment",
     "approve_budget",
     "approved_budget_coverage",
+    "check_cmc_line",
     "create_budget",
     "current_procedures",
     "evaluate_stored_budget",
@@ -530,8 +531,8 @@ def expanded_uncertainty_in(value: float, unit: str, target: str) -> float:
     return float(Q_(value, deltas.get(unit, unit)).to(deltas.get(target, target)).magnitude)
 
 
-def _line_coverage(budget: UncertaintyBudget) -> CmcLineCoverage:
-    """Evaluate an approved budget (GUF) and compare U with its claimed CMC."""
+def check_cmc_line(budget: UncertaintyBudget) -> CmcLineCoverage:
+    """Evaluate a budget (GUF) and compare its U with the CMC claimed on its line."""
     from uncertainty.budget import evaluate_budget
 
     note = ""
@@ -622,7 +623,7 @@ def approved_budget_coverage(
         ]
         replaced = {b.supersedes_id for b in approved if b.supersedes_id is not None}
         current = [b for b in approved if b.id not in replaced]
-        lines = [_line_coverage(b) for b in current]
+        lines = [check_cmc_line(b) for b in current]
         verdicts = [line.supports_cmc for line in lines if line.supports_cmc is not None]
         rows.append(
             BudgetCoverage(
