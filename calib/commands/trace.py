@@ -1,8 +1,10 @@
 """`calib trace` commands: chain check, out-of-tolerance impact, interval recommendations.
 
-CONTRACTS section 4. Each command reads a register document (JSON) and imports the
-engine lazily inside the function. Exit codes: 0 ok, 1 findings (a certificate not
-traceable), 2 bad input naming the field.
+CONTRACTS section 4. Each command reads a register document (JSON) or, when no file is
+given, the register in the database (``CALIB_DATABASE_URL``); ``calib trace import``
+loads a document into the database (all or nothing). The engine is imported lazily
+inside each function. Exit codes: 0 ok, 1 findings (a certificate not traceable), 2 bad
+input naming the field.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import typer
 from calib.cli_support import EXIT_FINDINGS, EXIT_OK, cli_errors, dump_json, read_json_file
 
 if TYPE_CHECKING:
+    from calib.permissions import Principal
     from traceability.register import Register
 
 app = typer.Typer(
@@ -23,7 +26,9 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-_FILE = typer.Argument(..., help="Register document (JSON, CONTRACTS section 4).")
+_FILE = typer.Argument(
+    None, help="Register document (JSON, CONTRACTS section 4); omitted: the database."
+)
 _JSON = typer.Option(False, "--json", help="Print the machine-readable document.")
 
 
@@ -42,10 +47,50 @@ def _load(path: Path) -> Register:
     return load_register(read_json_file(path))
 
 
+def _operator() -> Principal:
+    import getpass
+
+    from calib.permissions import Principal
+
+    try:
+        login = getpass.getuser()
+    except (KeyError, OSError):
+        login = "operator"
+    return Principal(username=f"cli:{login}", role="admin")
+
+
+def _load_db() -> Register:
+    from calib.db import ensure_database, session_scope
+    from traceability.service import cached_register
+
+    with session_scope(ensure_database()) as session:
+        return cached_register(session)[0]
+
+
+@app.command("import")
+@cli_errors
+def import_(
+    file: Path = typer.Argument(..., help="Register document (JSON, CONTRACTS section 4)."),
+    json_output: bool = _JSON,
+) -> None:
+    """Load a register document into the database (validated first; all or nothing)."""
+    from calib.db import ensure_database, session_scope
+    from traceability.service import import_register
+
+    data = read_json_file(file)
+    with session_scope(ensure_database()) as session:
+        summary = import_register(session, _operator(), data)
+    if json_output:
+        dump_json({"imported": summary.counts})
+    else:
+        typer.echo(f"imported {summary}")
+    raise typer.Exit(EXIT_OK)
+
+
 @app.command("check")
 @cli_errors
 def check(
-    file: Path = _FILE,
+    file: Path | None = _FILE,
     as_of: str = typer.Option(
         ..., "--as-of", help="Date of the check (YYYY-MM-DD); past results keep their own date."
     ),
@@ -56,7 +101,7 @@ def check(
     from traceability.schema import CheckReportDocument
 
     day = _date(as_of, "--as-of")
-    register = _load(file)
+    register = _load(file) if file is not None else _load_db()
     result = check_register(register, day)
     if json_output:
         dump_json(CheckReportDocument.from_result(result))
@@ -75,7 +120,7 @@ def check(
 @app.command("impact")
 @cli_errors
 def impact(
-    file: Path = _FILE,
+    file: Path | None = _FILE,
     instrument: str = typer.Option(..., "--instrument", help="Instrument found out of tolerance."),
     found_on: str = typer.Option(..., "--found-on", help="Date it was found (YYYY-MM-DD)."),
     since: str = typer.Option(
@@ -84,6 +129,11 @@ def impact(
         help="Window start: last_calibration or last_passing_check.",
     ),
     max_depth: int | None = typer.Option(None, "--max-depth", help="Levels to follow."),
+    record: bool = typer.Option(
+        True,
+        "--record/--no-record",
+        help="Database mode: raise a nonconformity per impacted certificate (idempotent).",
+    ),
     json_output: bool = _JSON,
 ) -> None:
     """Every downstream certificate since the instrument was last known good."""
@@ -92,29 +142,45 @@ def impact(
     from uncertainty.errors import InvalidInputError, NotFoundError
 
     day = _date(found_on, "--found-on")
-    register = _load(file)
     try:
-        result = impact_analysis(register, instrument, day, since=since, max_depth=max_depth)
+        if file is not None:
+            result = impact_analysis(_load(file), instrument, day, since=since, max_depth=max_depth)
+            document = ImpactReportDocument.from_result(result)
+        else:
+            from calib.db import ensure_database, session_scope
+            from traceability.service import impact as impact_service
+
+            with session_scope(ensure_database()) as session:
+                document = impact_service(
+                    session,
+                    _operator(),
+                    instrument,
+                    day,
+                    since=since,
+                    max_depth=max_depth,
+                    record=record,
+                )
     except NotFoundError as exc:
         raise InvalidInputError(str(exc), field="--instrument") from exc
     if json_output:
-        dump_json(ImpactReportDocument.from_result(result))
+        dump_json(document)
     else:
-        start = result.window[0] or "first use"
+        start = document.window[0] or "first use"
         typer.echo(f"Impact of {instrument} found out of tolerance on {day}")
-        typer.echo(f"window {start} to {result.window[1]} (since {since})")
+        typer.echo(f"window {start} to {document.window[1]} (since {since})")
         typer.echo(f"{'certificate':<16} {'depth':<6} {'impacted':<9} reason")
-        for item in result.affected:
+        for item in document.affected:
             mark = "YES" if item.impacted else "no"
-            typer.echo(f"{item.certificate:<16} {item.depth:<6} {mark:<9} {item.reason}")
-        typer.echo(f"{len(result.impacted)} impacted of {len(result.affected)} affected")
+            nc = f" [{item.nonconformity}]" if item.nonconformity else ""
+            typer.echo(f"{item.certificate:<16} {item.depth:<6} {mark:<9} {item.reason}{nc}")
+        typer.echo(f"{document.impacted_count} impacted of {len(document.affected)} affected")
     raise typer.Exit(EXIT_OK)
 
 
 @app.command("interval")
 @cli_errors
 def interval(
-    file: Path = _FILE,
+    file: Path | None = _FILE,
     instrument: str = typer.Option(..., "--instrument", help="Instrument to review."),
     json_output: bool = _JSON,
 ) -> None:
@@ -123,7 +189,7 @@ def interval(
     from traceability.schema import IntervalReportDocument
     from uncertainty.errors import InvalidInputError, NotFoundError
 
-    register = _load(file)
+    register = _load(file) if file is not None else _load_db()
     try:
         report = recommend_intervals(register, instrument)
     except NotFoundError as exc:

@@ -1,0 +1,551 @@
+"""Moving a whole register between the database and the engine, in bulk.
+
+:func:`load_register_from_db` builds the engine's :class:`~traceability.register.Register`
+from a handful of set-based ``SELECT`` statements that return plain column tuples (no
+ORM object per row: a register of 500,000 certificates loads in seconds). Identical
+points and references are shared (they are frozen), which saves most of the cost of
+building them. :func:`write_register` stores a validated register document, every row
+through the audit trail (:func:`audited_create_many`, one batched ``INSERT`` per table
+and one hash-chained audit entry per row).
+
+References
+----------
+ISO/IEC 17025:2017 6.4.13 (equipment records), 8.4 (control of records).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import select  # noqa: TID251 - service-side module (not an engine module)
+from sqlmodel import Session, SQLModel  # noqa: TID251 - service-side module
+
+from calib.audit import (
+    _lock_head,
+    _record_id,
+    _table_name,
+    actor_name,
+    canonical_json,
+    entry_hash,
+    record_state,
+)
+from calib.permissions import Actor
+from calib.records import AuditEntry, Site
+from traceability.records import (
+    TraceAccreditationBody,
+    TraceCertificate,
+    TraceCmcLine,
+    TraceEvent,
+    TraceInstrument,
+    TraceIssuer,
+    TracePoint,
+    TracePolicy,
+    TraceReference,
+)
+from traceability.register import (
+    Accreditation,
+    AccreditationBody,
+    Certificate,
+    CmcLine,
+    Event,
+    Instrument,
+    Issuer,
+    Point,
+    Reference,
+    Register,
+)
+from traceability.schema import RegisterDocument
+from uncertainty.errors import InvalidInputError
+
+__all__ = [
+    "audited_create_many",
+    "load_register_from_db",
+    "tur_minimum",
+    "write_register",
+]
+
+T = TypeVar("T", bound=SQLModel)
+
+
+def _c(model: type[SQLModel]) -> Any:
+    """The table columns of ``model`` (typed loosely: set-based selects return tuples)."""
+    return model.__table__.c  # type: ignore[attr-defined]
+
+
+def audited_create_many(session: Session, objs: Sequence[T], actor: Actor | str) -> list[T]:
+    """Insert ``objs`` in one batched flush and append one ``create`` audit entry per row.
+
+    The entries are exactly those :func:`calib.audit.audited_create` would write (same
+    canonical JSON, same hash chain), so ``calib audit verify`` accepts them; only the
+    flushes are batched.
+    """
+    if not objs:
+        return []
+    name = actor_name(actor)
+    session.add_all(objs)
+    session.flush()
+    head = _lock_head(session)
+    sequence, previous = head.sequence, head.hash
+    recorded_at = dt.datetime.now(dt.UTC)
+    entries: list[AuditEntry] = []
+    for obj in objs:
+        sequence += 1
+        after = canonical_json(record_state(obj))
+        table, record = _table_name(obj), _record_id(obj)
+        digest = entry_hash(
+            sequence=sequence,
+            recorded_at=recorded_at,
+            actor=name,
+            action="create",
+            table_name=table,
+            record_id=record,
+            before=None,
+            after=after,
+            prev_hash=previous,
+        )
+        entries.append(
+            AuditEntry(
+                sequence=sequence,
+                recorded_at=recorded_at,
+                actor=name,
+                action="create",
+                table_name=table,
+                record_id=record,
+                before=None,
+                after=after,
+                prev_hash=previous,
+                hash=digest,
+            )
+        )
+        previous = digest
+    session.add_all(entries)
+    head.sequence, head.hash = sequence, previous
+    session.flush()
+    return list(objs)
+
+
+def tur_minimum(session: Session) -> float:
+    """The register's minimum TUR (4 when never set)."""
+    value = session.execute(select(_c(TracePolicy).tur_minimum).limit(1)).scalar()
+    return 4.0 if value is None else float(value)
+
+
+# ------------------------------------------------------------------------- loading
+
+
+def load_register_from_db(session: Session, *, include_drafts: bool = False) -> Register:
+    """Build the engine's register from the database (released certificates only).
+
+    Eight ``SELECT`` statements of column tuples; certificates, points and references
+    come in id / position order so the register lists them as they were entered.
+    """
+    bodies = {
+        row[0]: AccreditationBody(row[1], bool(row[2]), row[3])
+        for row in session.execute(
+            select(
+                _c(TraceAccreditationBody).id,
+                _c(TraceAccreditationBody).code,
+                _c(TraceAccreditationBody).ilac_mra,
+                _c(TraceAccreditationBody).name,
+            ).order_by(_c(TraceAccreditationBody).id)
+        )
+    }
+    lines: dict[int, list[CmcLine]] = {}
+    for issuer_id, quantity, low, high, unit, expanded, k in session.execute(
+        select(
+            _c(TraceCmcLine).issuer_id,
+            _c(TraceCmcLine).quantity,
+            _c(TraceCmcLine).range_min,
+            _c(TraceCmcLine).range_max,
+            _c(TraceCmcLine).unit,
+            _c(TraceCmcLine).expanded_uncertainty,
+            _c(TraceCmcLine).coverage_factor,
+        ).order_by(_c(TraceCmcLine).issuer_id, _c(TraceCmcLine).position, _c(TraceCmcLine).id)
+    ):
+        lines.setdefault(issuer_id, []).append(CmcLine(quantity, low, high, unit, expanded, k))
+    issuers: dict[int, Issuer] = {}
+    for row in session.execute(
+        select(
+            _c(TraceIssuer).id,
+            _c(TraceIssuer).code,
+            _c(TraceIssuer).kind,
+            _c(TraceIssuer).accreditation_body_id,
+            _c(TraceIssuer).accreditation_number,
+            _c(TraceIssuer).accreditation_valid_from,
+            _c(TraceIssuer).accreditation_valid_until,
+            _c(TraceIssuer).traceability_evidence,
+            _c(TraceIssuer).name,
+        ).order_by(_c(TraceIssuer).id)
+    ):
+        ident, code, kind, body_id, number, valid_from, valid_until, evidence, name = row
+        accreditation = (
+            Accreditation(number or "", valid_from, valid_until) if valid_from is not None else None
+        )
+        body = bodies[body_id].id if body_id is not None else None
+        issuers[ident] = Issuer(
+            code, kind, body, accreditation, tuple(lines.get(ident, ())), evidence, name
+        )
+    instruments: dict[int, Instrument] = {}
+    for row in session.execute(
+        select(
+            _c(TraceInstrument).id,
+            _c(TraceInstrument).code,
+            _c(TraceInstrument).description,
+            _c(TraceInstrument).role,
+            _c(TraceInstrument).status,
+            _c(TraceInstrument).manufacturer,
+            _c(TraceInstrument).model,
+            _c(TraceInstrument).serial,
+            _c(Site).code,
+            _c(TraceInstrument).calibration_interval_months,
+        )
+        .outerjoin(Site, _c(Site).id == _c(TraceInstrument).site_id)
+        .order_by(_c(TraceInstrument).id)
+    ):
+        instruments[row[0]] = Instrument(*row[1:8], row[8] or "", row[9])  # type: ignore[call-arg]
+    cert_rows = session.execute(
+        select(
+            _c(TraceCertificate).id,
+            _c(TraceCertificate).code,
+            _c(TraceCertificate).instrument_id,
+            _c(TraceCertificate).issuer_id,
+            _c(TraceCertificate).calibrated_on,
+            _c(TraceCertificate).due_on,
+            _c(TraceCertificate).supersedes_id,
+            _c(TraceCertificate).issued_on,
+            _c(TraceCertificate).status,
+        ).order_by(_c(TraceCertificate).id)
+    ).all()
+    codes = {row[0]: row[1] for row in cert_rows}
+    points = _points(session)
+    references = _references(session, codes)
+    certificates = []
+    for (
+        ident,
+        code,
+        instrument_id,
+        issuer_id,
+        calibrated,
+        due,
+        supersedes,
+        issued,
+        status,
+    ) in cert_rows:
+        if status != "released" and not include_drafts:
+            continue
+        certificates.append(
+            Certificate(
+                code,
+                instruments[instrument_id].id,
+                issuers[issuer_id].id,
+                calibrated,
+                due,
+                references.get(ident, ()),
+                points.get(ident, ()),
+                codes.get(supersedes) if supersedes is not None else None,
+                issued,
+            )
+        )
+    events = [
+        Event(instruments[row[0]].id, *row[1:])
+        for row in session.execute(
+            select(
+                _c(TraceEvent).instrument_id,
+                _c(TraceEvent).kind,
+                _c(TraceEvent).occurred_on,
+                _c(TraceEvent).quantity,
+                _c(TraceEvent).value,
+                _c(TraceEvent).unit,
+                _c(TraceEvent).error,
+                _c(TraceEvent).range_min,
+                _c(TraceEvent).range_max,
+                _c(TraceEvent).code,
+            ).order_by(_c(TraceEvent).occurred_on, _c(TraceEvent).id)
+        )
+    ]
+    return Register(
+        accreditation_bodies=bodies.values(),
+        issuers=issuers.values(),
+        instruments=instruments.values(),
+        certificates=certificates,
+        events=events,
+        tur_minimum=tur_minimum(session),
+    )
+
+
+def _points(session: Session) -> dict[int, tuple[Point, ...]]:
+    shared: dict[tuple[Any, ...], Point] = {}
+    grouped: dict[int, list[Point]] = {}
+    for row in session.execute(
+        select(
+            _c(TracePoint).certificate_id,
+            _c(TracePoint).quantity,
+            _c(TracePoint).value,
+            _c(TracePoint).unit,
+            _c(TracePoint).expanded_uncertainty,
+            _c(TracePoint).coverage_factor,
+            _c(TracePoint).tolerance,
+            _c(TracePoint).as_found_error,
+            _c(TracePoint).as_left_error,
+        ).order_by(_c(TracePoint).certificate_id, _c(TracePoint).position, _c(TracePoint).id)
+    ):
+        key = tuple(row[1:])
+        point = shared.get(key)
+        if point is None:
+            point = shared[key] = Point(*key)
+        found = grouped.get(row[0])
+        if found is None:
+            grouped[row[0]] = [point]
+        else:
+            found.append(point)
+    return {ident: tuple(values) for ident, values in grouped.items()}
+
+
+def _references(session: Session, codes: dict[int, str]) -> dict[int, tuple[Reference, ...]]:
+    shared: dict[tuple[int, str | None], Reference] = {}
+    grouped: dict[int, list[Reference]] = {}
+    for ident, used, quantity in session.execute(
+        select(
+            _c(TraceReference).certificate_id,
+            _c(TraceReference).reference_certificate_id,
+            _c(TraceReference).quantity,
+        ).order_by(
+            _c(TraceReference).certificate_id, _c(TraceReference).position, _c(TraceReference).id
+        )
+    ):
+        key = (used, quantity)
+        ref = shared.get(key)
+        if ref is None:
+            ref = shared[key] = Reference(codes[used], quantity)
+        found = grouped.get(ident)
+        if found is None:
+            grouped[ident] = [ref]
+        else:
+            found.append(ref)
+    return {ident: tuple(values) for ident, values in grouped.items()}
+
+
+# ------------------------------------------------------------------------- writing
+
+
+def _existing(session: Session, column: Any, codes: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(codes), 500):
+        chunk = codes[start : start + 500]
+        found.update(session.execute(select(column).where(column.in_(chunk))).scalars())
+    return found
+
+
+def _refuse_existing(session: Session, document: RegisterDocument) -> None:
+    checks: list[tuple[str, Any, list[str]]] = [
+        (
+            "accreditation_bodies",
+            _c(TraceAccreditationBody).code,
+            [b.id for b in document.accreditation_bodies],
+        ),
+        ("issuers", _c(TraceIssuer).code, [i.id for i in document.issuers]),
+        ("instruments", _c(TraceInstrument).code, [i.id for i in document.instruments]),
+        ("certificates", _c(TraceCertificate).code, [c.id for c in document.certificates]),
+    ]
+    for what, column, codes in checks:
+        clash = _existing(session, column, codes)
+        if clash:
+            first = next(code for code in codes if code in clash)
+            more = f" (and {len(clash) - 1} more)" if len(clash) > 1 else ""
+            raise InvalidInputError(
+                f"id {first!r} is already in the database{more}; a register import only adds "
+                "new records (amend a certificate with a new one that supersedes it)",
+                field=f"{what}[{first}].id",
+            )
+
+
+def write_register(
+    session: Session,
+    actor: Actor | str,
+    document: RegisterDocument,
+    *,
+    site_ids: dict[str, int] | None = None,
+) -> dict[str, int]:
+    """Store a validated register document (new records only); returns counts per table.
+
+    ``site_ids`` maps site codes to ids; an instrument's ``site`` must be one of them
+    (default: every site of the database).
+    """
+    _refuse_existing(session, document)
+    if site_ids is None:
+        site_ids = {
+            code: ident for ident, code in session.execute(select(_c(Site).id, _c(Site).code)).all()
+        }
+    for inst in document.instruments:
+        if inst.site and inst.site not in site_ids:
+            raise InvalidInputError(
+                f"unknown site {inst.site!r}; known: {', '.join(sorted(site_ids)) or 'none'}",
+                field=f"instruments[{inst.id}].site",
+            )
+    bodies = audited_create_many(
+        session,
+        [
+            TraceAccreditationBody(code=b.id, name=b.name, ilac_mra=b.ilac_mra)
+            for b in document.accreditation_bodies
+        ],
+        actor,
+    )
+    body_ids: dict[str, int] = dict(
+        session.execute(
+            select(_c(TraceAccreditationBody).code, _c(TraceAccreditationBody).id)
+        ).all()
+    )
+    del bodies
+    issuers = []
+    for i in document.issuers:
+        acc = i.accreditation
+        issuers.append(
+            TraceIssuer(
+                code=i.id,
+                name=i.name,
+                kind=i.kind,
+                accreditation_body_id=body_ids.get(i.accreditation_body or ""),
+                accreditation_number=acc.number if acc else None,
+                accreditation_valid_from=acc.valid_from if acc else None,
+                accreditation_valid_until=acc.valid_until if acc else None,
+                traceability_evidence=i.traceability_evidence,
+            )
+        )
+    audited_create_many(session, issuers, actor)
+    issuer_ids: dict[str, int] = dict(
+        session.execute(select(_c(TraceIssuer).code, _c(TraceIssuer).id)).all()
+    )
+    audited_create_many(
+        session,
+        [
+            TraceCmcLine(
+                issuer_id=issuer_ids[i.id],
+                position=j,
+                quantity=c.quantity,
+                range_min=c.min,
+                range_max=c.max,
+                unit=c.unit,
+                expanded_uncertainty=c.expanded_uncertainty,
+                coverage_factor=c.coverage_factor,
+            )
+            for i in document.issuers
+            for j, c in enumerate(i.cmcs)
+        ],
+        actor,
+    )
+    audited_create_many(
+        session,
+        [
+            TraceInstrument(
+                code=i.id,
+                description=i.description,
+                manufacturer=i.manufacturer,
+                model=i.model,
+                serial=i.serial,
+                site_id=site_ids.get(i.site) if i.site else None,
+                role=i.role,
+                status=i.status,
+                calibration_interval_months=i.calibration_interval_months,
+            )
+            for i in document.instruments
+        ],
+        actor,
+    )
+    instrument_ids: dict[str, int] = dict(
+        session.execute(select(_c(TraceInstrument).code, _c(TraceInstrument).id)).all()
+    )
+    certificates = [
+        TraceCertificate(
+            code=c.id,
+            instrument_id=instrument_ids[c.instrument],
+            issuer_id=issuer_ids[c.issuer],
+            calibrated_on=c.calibrated_on,
+            due_on=c.due,
+            issued_on=c.issued_on,
+            status="released",
+        )
+        for c in document.certificates
+    ]
+    # Rows first (ids in document order), then the amendment links, then the audit
+    # entries with the final state: one transaction, so nobody sees the intermediate.
+    session.add_all(certificates)
+    session.flush()
+    cert_ids: dict[str, int] = {c.code: c.id for c in certificates if c.id is not None}
+    for row, doc in zip(certificates, document.certificates, strict=True):
+        if doc.supersedes is not None:
+            row.supersedes_id = cert_ids[doc.supersedes]
+    audited_create_many(session, certificates, actor)
+    audited_create_many(
+        session,
+        [
+            TracePoint(
+                certificate_id=cert_ids[c.id],
+                position=j,
+                quantity=p.quantity,
+                value=p.value,
+                unit=p.unit,
+                expanded_uncertainty=p.expanded_uncertainty,
+                coverage_factor=p.coverage_factor,
+                tolerance=p.tolerance,
+                as_found_error=p.as_found_error,
+                as_left_error=p.as_left_error,
+            )
+            for c in document.certificates
+            for j, p in enumerate(c.points)
+        ],
+        actor,
+    )
+    references = []
+    for c in document.certificates:
+        for j, r in enumerate(c.references):
+            code, quantity = (r, None) if isinstance(r, str) else (r.certificate, r.quantity)
+            references.append(
+                TraceReference(
+                    certificate_id=cert_ids[c.id],
+                    reference_certificate_id=cert_ids[code],
+                    position=j,
+                    quantity=quantity,
+                )
+            )
+    audited_create_many(session, references, actor)
+    audited_create_many(
+        session,
+        [
+            TraceEvent(
+                code=e.id,
+                instrument_id=instrument_ids[e.instrument],
+                kind=e.kind,
+                occurred_on=e.on,
+                quantity=e.quantity,
+                value=e.value,
+                unit=e.unit,
+                error=e.error,
+                range_min=e.range_min,
+                range_max=e.range_max,
+            )
+            for e in document.events
+        ],
+        actor,
+    )
+    _set_tur_minimum(session, actor, document.tur_minimum)
+    return {
+        "accreditation_bodies": len(document.accreditation_bodies),
+        "issuers": len(document.issuers),
+        "instruments": len(document.instruments),
+        "certificates": len(document.certificates),
+        "points": sum(len(c.points) for c in document.certificates),
+        "references": len(references),
+        "events": len(document.events),
+    }
+
+
+def _set_tur_minimum(session: Session, actor: Actor | str, value: float) -> None:
+    from calib.audit import audited_update
+
+    policy = session.execute(select(TracePolicy).limit(1)).scalar()
+    if policy is None:
+        audited_create_many(session, [TracePolicy(tur_minimum=value)], actor)
+    elif policy.tur_minimum != value:
+        audited_update(session, policy, {"tur_minimum": value}, actor)
