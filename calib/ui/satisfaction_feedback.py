@@ -84,8 +84,8 @@ def _read_token() -> None:
 
 def _form(token: str) -> None:
     st.write(
-        "Please tell us how we did on your calibration job. Questions marked * need an "
-        "answer; the others may be left as *Not applicable*."
+        "Please tell us how we did on your calibration job. Please answer every question; "
+        "choose *Not applicable* where a question does not apply. The comment is optional."
     )
     with st.form("feedback_form"):
         overall = _rating("overall", not_applicable=False)
