@@ -49,9 +49,10 @@ from calib.assessment.service import (
     set_specification_limit,
 )
 from calib.assessment.spc import individuals_chart
-from calib.audit import audited_create, audited_update
+from calib.audit import audited_create
+from calib.lab import create_job
 from calib.permissions import Principal
-from calib.records import Authorisation, Job, Person, Procedure
+from calib.records import Authorisation, Customer, Job, Person, Procedure
 
 if TYPE_CHECKING:
     from calib.demo import DemoContext
@@ -185,22 +186,21 @@ def _fix_authorisations(session: Session, ctx: DemoContext, procedures: dict[int
     # One job of the last days performed under a lapsed authorisation: a genuine finding.
     if lapsed:
         person, code = sorted(lapsed)[0]
-        site_of = {int(p.id or 0): p.site_id for p in session.exec(select(Person))}
-        recent = session.exec(
-            select(Job)
-            .where(
-                Job.status != "released",
-                Job.site_id == site_of.get(person),
-                col(Job.received_on) >= ctx.as_of - dt.timedelta(days=10),
-            )
-            .order_by(col(Job.id))
-        ).first()
-        if recent is not None:
-            audited_update(
+        performer = session.get(Person, person)
+        customer = session.exec(select(Customer).order_by(col(Customer.id))).first()
+        if performer is not None and customer is not None:
+            create_job(
                 session,
-                recent,
-                {"performed_by_id": person, "procedure_id": ctx.procedure_ids[code]},
                 ctx.actor,
+                site_id=performer.site_id,
+                customer_id=int(customer.id or 0),
+                procedure_id=ctx.procedure_ids[code],
+                item_description="Customer item (urgent request)",
+                item_serial="SN-URGENT-1",
+                received_on=ctx.as_of - dt.timedelta(days=2),
+                due_on=ctx.as_of + dt.timedelta(days=5),
+                performed_by_id=person,
+                status="in_progress",
             )
 
 
