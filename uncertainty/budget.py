@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -43,8 +44,10 @@ from uncertainty.units import delta_unit, is_offset_unit, parse_unit, unit_label
 
 __all__ = [
     "DEFAULT_TRIALS",
+    "MODEL_CACHE_SIZE",
     "CompiledBudget",
     "ManyResult",
+    "clear_model_cache",
     "compile_budget",
     "evaluate_budget",
     "evaluate_many",
@@ -117,27 +120,63 @@ class CompiledBudget:
         return np.asarray(r, dtype=np.float64)
 
 
-def compile_budget(document: BudgetDocument | Mapping[str, Any]) -> CompiledBudget:
-    """Parse, check and compile a budget document (nothing is evaluated yet)."""
-    doc = parse_budget(document)
-    inputs = build_inputs(doc)
+_MODEL_CACHE: OrderedDict[tuple[Any, ...], tuple[ParsedModel, CompiledModel]] = OrderedDict()
+MODEL_CACHE_SIZE = 128
+"""Compiled models kept (least recently used first out), keyed by the model text, the
+input names and unit texts, the constants and the requested outputs."""
+
+
+def clear_model_cache() -> None:
+    """Forget every compiled model (benchmarks measure cold compiles with it)."""
+    _MODEL_CACHE.clear()
+
+
+def _compiled_model(doc: BudgetDocument, inputs: InputSet) -> tuple[ParsedModel, CompiledModel]:
+    """Parse, unit-check and compile the document's model, once per distinct model.
+
+    The compiled model is pure (closures over the equations, units and constants only):
+    evaluating a budget whose model, input units, constants and outputs were seen before
+    (the editor re-evaluating after each edit, a CMC table, a benchmark loop) reuses it.
+    """
+    key = (
+        doc.model if isinstance(doc.model, str) else tuple(doc.model),
+        tuple((name, spec.unit) for name, spec in doc.inputs.items()),
+        tuple((name, spec.value, spec.unit) for name, spec in doc.constants.items()),
+        None
+        if doc.outputs is None
+        else tuple((name, spec.unit) for name, spec in doc.outputs.items()),
+    )
+    hit = _MODEL_CACHE.get(key)
+    if hit is not None:
+        _MODEL_CACHE.move_to_end(key)
+        return hit
     constants: dict[str, tuple[float, pint.Unit]] = {
         name: (spec.value, parse_unit(spec.unit, field=f"constants.{name}.unit"))
         for name, spec in doc.constants.items()
     }
     parsed = parse_model(doc.model)
     outputs: dict[str, pint.Unit | None] | None = None
-    labels: dict[str, str] = {}
     if doc.outputs:
-        outputs = {}
-        for name, spec in doc.outputs.items():
-            outputs[name] = (
-                None if spec.unit is None else parse_unit(spec.unit, field=f"outputs.{name}.unit")
-            )
-            if spec.unit is not None:
-                labels[name] = spec.unit
+        outputs = {
+            name: None if spec.unit is None else parse_unit(spec.unit, field=f"outputs.{name}.unit")
+            for name, spec in doc.outputs.items()
+        }
     units = {q.name: q.unit for q in inputs.quantities}
     model = compile_model(parsed, units, constants=constants, outputs=outputs)
+    _MODEL_CACHE[key] = (parsed, model)
+    if len(_MODEL_CACHE) > MODEL_CACHE_SIZE:
+        _MODEL_CACHE.popitem(last=False)
+    return parsed, model
+
+
+def compile_budget(document: BudgetDocument | Mapping[str, Any]) -> CompiledBudget:
+    """Parse, check and compile a budget document (nothing is evaluated yet)."""
+    doc = parse_budget(document)
+    inputs = build_inputs(doc)
+    parsed, model = _compiled_model(doc, inputs)
+    labels: dict[str, str] = {}
+    if doc.outputs:
+        labels = {name: spec.unit for name, spec in doc.outputs.items() if spec.unit is not None}
     for name in model.output_names:
         labels.setdefault(name, unit_label(model.output_units[name]))
     return CompiledBudget(doc, model, inputs, labels, parsed)
@@ -172,6 +211,16 @@ def evaluate_many(
     ----------
     JCGM 100:2008 5.1.2, 5.2.2, G.4.1.
     """
+    return _evaluate_many(budget, values, uncertainties, coverage_probability)[0]
+
+
+def _evaluate_many(
+    budget: CompiledBudget,
+    values: Mapping[str, FloatArray],
+    uncertainties: Mapping[str, FloatArray],
+    coverage_probability: float | None,
+) -> tuple[dict[str, ManyResult], dict[str, GufCombination]]:
+    """:func:`evaluate_many` with the GUF combinations (contributions, indices)."""
     quantities = budget.inputs.quantities
     if values:
         x = {q.name: np.asarray(values.get(q.name, q.value), dtype=np.float64) for q in quantities}
@@ -202,6 +251,7 @@ def evaluate_many(
     )
     dofs = budget.dofs
     result: dict[str, ManyResult] = {}
+    combinations: dict[str, GufCombination] = {}
     for name in budget.model.output_names:
         comb = combine(
             jac[name].reshape(len(quantities), -1),
@@ -224,7 +274,8 @@ def evaluate_many(
             k * comb.standard_uncertainty,
             jac[name].reshape(len(quantities), -1),
         )
-    return result
+        combinations[name] = comb
+    return result, combinations
 
 
 def _degenerate(
@@ -273,7 +324,7 @@ def evaluate_budget(
     doc = budget.document
     qs = budget.inputs.quantities
     p = doc.coverage_probability
-    many = evaluate_many(budget, {}, {})
+    many, combinations = _evaluate_many(budget, {}, {}, None)
     warnings: list[str] = []
     used = set().union(*(eq.names for eq in budget.parsed.equations))
     for q in qs:
@@ -293,14 +344,7 @@ def evaluate_budget(
         nu = float(r.effective_dof[0])
         k, big_u = float(r.coverage_factor[0]), float(r.expanded_uncertainty[0])
         c = r.sensitivities[:, 0]
-        comb: GufCombination = combine(
-            c,
-            u,
-            budget.correlation,
-            [q.dof for q in qs],
-            ensembles=budget.inputs.ensembles,
-            correlated=budget.inputs.correlated,
-        )
+        comb = combinations[name]
         status = "undefined" if math.isnan(nu) else ("infinite" if math.isinf(nu) else "finite")
         if status == "undefined":
             warnings.append(
@@ -319,19 +363,29 @@ def evaluate_budget(
             warnings.append(f"{name}: the combined standard uncertainty is 0")
         label = budget.output_labels[name]
         rows = []
+        sensitivities = c.tolist()
+        contributions = comb.contributions[:, 0].tolist()
+        percents = comb.percent[:, 0].tolist()
+        units: dict[str, tuple[str, str]] = {}  # unit text -> (input unit, sensitivity unit)
         for i, q in enumerate(qs):
-            in_unit = delta_unit(q.unit) if is_offset_unit(q.unit) else None
+            shown = units.get(q.unit_text)
+            if shown is None:
+                in_unit = delta_unit(q.unit) if is_offset_unit(q.unit) else None
+                shown = units[q.unit_text] = (
+                    unit_label(in_unit) if in_unit is not None else q.unit_text,
+                    unit_label(budget.model.sensitivity_unit(name, q.name)),
+                )
             rows.append(
                 ContributionResult(
                     input=q.name,
                     estimate=q.value,
-                    sensitivity=float(c[i]),
-                    sensitivity_unit=unit_label(budget.model.sensitivity_unit(name, q.name)),
+                    sensitivity=sensitivities[i],
+                    sensitivity_unit=shown[1],
                     standard_uncertainty=q.standard_uncertainty,
-                    unit=unit_label(in_unit) if in_unit is not None else q.unit_text,
-                    contribution=float(comb.contributions[i, 0]),
+                    unit=shown[0],
+                    contribution=contributions[i],
                     dof=q.dof,
-                    percent=float(comb.percent[i, 0]),
+                    percent=percents[i],
                     distribution=q.distribution,
                     description=q.description,
                 )

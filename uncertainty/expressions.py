@@ -31,7 +31,16 @@ import pint
 from numpy.typing import NDArray
 
 from uncertainty.errors import ModelSyntaxError, UnitMismatchError
-from uncertainty.units import Q_, delta_unit, is_offset_unit, ureg
+from uncertainty.units import (
+    DIMENSIONLESS,
+    Q_,
+    delta_unit,
+    is_offset_unit,
+    unit_power,
+    unit_product,
+    unit_quotient,
+    ureg,
+)
 
 __all__ = [
     "MAX_EXPONENT",
@@ -56,7 +65,7 @@ ValueFn = Callable[[dict[str, FloatArray]], FloatArray]
 DualFn = Callable[[dict[str, Dual]], Dual]
 
 _RADIAN: pint.Unit = ureg.Unit("radian")
-_DIMENSIONLESS: pint.Unit = ureg.Unit("dimensionless")
+_DIMENSIONLESS: pint.Unit = DIMENSIONLESS
 MAX_EXPONENT = 1024.0
 """Largest magnitude of a constant exponent (refuses exponent bombs such as 9**9**9)."""
 
@@ -279,7 +288,9 @@ def compile_binop(source: str, op: str, left: Node, right: Node) -> Node:
     _no_offset(source, right.unit, "multiplying, dividing or raising")
     if op == "**":
         return _power(source, left, right)
-    unit = left.unit * right.unit if op == "*" else left.unit / right.unit
+    unit = (
+        unit_product(left.unit, right.unit) if op == "*" else unit_quotient(left.unit, right.unit)
+    )
     if left.const is not None and right.const is not None:
         if op == "/" and right.const == 0.0:
             raise ModelSyntaxError(f"equation {source!r}: division by zero", field="model")
@@ -294,7 +305,14 @@ def compile_binop(source: str, op: str, left: Node, right: Node) -> Node:
         def mdual(env: dict[str, Dual]) -> Dual:
             a, ta = ld(env)
             b, tb = rd(env)
-            return a * b, _add_t(_mul_t(ta, b), _mul_t(tb, a))
+            # product rule, inlined: this is the hot path of long budgets
+            if ta is None:
+                return a * b, None if tb is None else {k: v * a for k, v in tb.items()}
+            out = {k: v * b for k, v in ta.items()}
+            if tb is not None:
+                for k, v in tb.items():
+                    out[k] = out[k] + v * a if k in out else v * a
+            return a * b, out
 
         return Node(mval, mdual, unit)
 
@@ -319,7 +337,7 @@ def _power(source: str, left: Node, right: Node) -> Node:
                 f"{MAX_EXPONENT:g} allowed)",
                 field="model",
             )
-        unit: pint.Unit = left.unit**n  # type: ignore[assignment]
+        unit = unit_power(left.unit, n)
         if left.const is not None:
             try:
                 folded = math.pow(left.const, n)
@@ -389,7 +407,7 @@ def compile_function(source: str, func: str, args: Sequence[Node]) -> Node:
         _no_offset(source, arg.unit, f"{func}() of")
     if func == "sqrt":
         (x,) = args
-        unit: pint.Unit = x.unit**0.5  # type: ignore[assignment]
+        unit: pint.Unit = unit_power(x.unit, 0.5)
         if x.const is not None:
             return const_node(_fold(source, func, np.sqrt, x.const), unit, source)
         xv, xd = x.value, x.dual

@@ -83,16 +83,22 @@ def welch_satterthwaite(
     u = np.asarray(combined_uncertainty, dtype=np.float64)
     nu = np.asarray(dofs, dtype=np.float64)
     finite = np.isfinite(nu)
-    if finite.any():
+    if finite.all():
+        terms = np.asarray(variances, dtype=np.float64)
+        terms = terms.reshape(terms.shape[0], -1)
+        denominator = ((terms * terms).T @ (1.0 / nu)).reshape(u.shape)
+    elif finite.any():
         terms = np.asarray(variances, dtype=np.float64)[finite]
-        terms = np.broadcast_to(terms.reshape(terms.shape[0], -1), (terms.shape[0], max(u.size, 1)))
-        denominator = (np.sum(terms**2 / nu[finite][:, None], axis=0)).reshape(u.shape)
+        terms = terms.reshape(terms.shape[0], -1)
+        denominator = ((terms * terms).T @ (1.0 / nu[finite])).reshape(u.shape)
     else:
         denominator = np.zeros_like(u)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        result = np.where(
-            denominator > 0, u**4 / np.where(denominator > 0, denominator, 1.0), np.inf
-        )
+    positive = denominator > 0
+    if u.ndim and u.shape != denominator.shape:
+        denominator = np.broadcast_to(denominator, u.shape)
+        positive = np.broadcast_to(positive, u.shape)
+    # u_c**4 / denominator where it is > 0, else ∞ (no error state: the divisor is safe)
+    result = np.where(positive, u**4 / np.where(positive, denominator, 1.0), np.inf)
     return np.asarray(result, dtype=np.float64)
 
 
@@ -157,8 +163,9 @@ def combine(
     if u.ndim == 1:
         u = u[:, None]
     cu = c * u
+    squares = cu * cu
     if correlation is None:
-        variance = np.sum(cu**2, axis=0)
+        variance = squares.sum(axis=0)
     else:
         variance = np.einsum("ib,ij,jb->b", cu, correlation, cu)
     u_c = np.sqrt(np.maximum(variance, 0.0))
@@ -166,7 +173,6 @@ def combine(
     undefined = any(
         any(math.isfinite(dofs[i]) for i in group) for group in correlated if len(group) > 1
     )
-    squares = cu**2
     if grouped:
         alone = [i for i in range(len(dofs)) if i not in grouped]
         rows = [squares[alone]]
@@ -182,8 +188,6 @@ def combine(
     nu_eff = welch_satterthwaite(u_c, variances, term_dofs)
     if undefined:
         nu_eff = np.full_like(u_c, np.nan)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        percent = np.where(
-            variance > 0, 100.0 * squares / np.where(variance > 0, variance, 1.0), 0.0
-        )
+    positive = variance > 0
+    percent = np.where(positive, 100.0 * squares / np.where(positive, variance, 1.0), 0.0)
     return GufCombination(u_c, nu_eff, np.abs(cu), np.asarray(percent, dtype=np.float64))

@@ -45,7 +45,7 @@ from uncertainty.expressions import (
     compile_sum,
     const_node,
 )
-from uncertainty.units import delta_unit, ureg
+from uncertainty.units import DIMENSIONLESS, delta_unit, unit_quotient
 
 __all__ = [
     "FUNCTIONS",
@@ -130,43 +130,49 @@ def _reject(node: ast.AST, source: str, what: str | None = None) -> ModelSyntaxE
 
 
 def _check_tree(tree: ast.expr, source: str) -> frozenset[str]:
-    """Walk the whitelist; return the variable names used."""
-    name_nodes: list[ast.Name] = []
-    call_funcs: set[int] = set()
+    """Walk the whitelist (an explicit stack over the allowed node types); return the
+    variable names used. Anything that is not a number, name, allowed operator or call of
+    an allowed function is refused where it is met."""
+    names: set[str] = set()
+    stack: list[ast.expr] = [tree]
     count = 0
-    for node in ast.walk(tree):
+    while stack:
+        node = stack.pop()
         count += 1
         if count > MAX_NODES:
             raise ModelSyntaxError(f"equation {source[:60]!r}...: too long", field="model")
         if isinstance(node, ast.BinOp):
             if type(node.op) not in _BINOPS:
                 raise _reject(node, source, f"operator {type(node.op).__name__}")
-        elif isinstance(node, ast.UnaryOp):
-            if not isinstance(node.op, ast.USub | ast.UAdd):
-                raise _reject(node, source, f"operator {type(node.op).__name__}")
+            stack.append(node.right)
+            stack.append(node.left)
+        elif isinstance(node, ast.Name):
+            if node.id.startswith("__"):
+                raise _reject(node, source, f"name {node.id!r}")
+            names.add(node.id)
         elif isinstance(node, ast.Constant):
             if isinstance(node.value, bool) or not isinstance(node.value, int | float):
                 raise _reject(node, source, f"literal {node.value!r}")
+        elif isinstance(node, ast.UnaryOp):
+            if not isinstance(node.op, ast.USub | ast.UAdd):
+                raise _reject(node, source, f"operator {type(node.op).__name__}")
+            stack.append(node.operand)
         elif isinstance(node, ast.Call):
             func = node.func
             if not isinstance(func, ast.Name):
                 raise _reject(func, source)
             if func.id not in FUNCTIONS:
                 raise _reject(node, source, f"call of {func.id!r}")
-            call_funcs.add(id(func))
             if node.keywords or len(node.args) != FUNCTIONS[func.id]:
                 raise ModelSyntaxError(
                     f"equation {source!r}: {func.id} takes {FUNCTIONS[func.id]} "
                     "positional argument(s)",
                     field="model",
                 )
-        elif isinstance(node, ast.Name):
-            if node.id.startswith("__"):
-                raise _reject(node, source, f"name {node.id!r}")
-            name_nodes.append(node)
-        elif not isinstance(node, ast.operator | ast.unaryop | ast.expr_context):
+            stack.extend(reversed(node.args))
+        else:
             raise _reject(node, source)
-    return frozenset(n.id for n in name_nodes if id(n) not in call_funcs)
+    return frozenset(names)
 
 
 def parse_model(model: str | Sequence[str]) -> ParsedModel:
@@ -249,7 +255,7 @@ class _Compiler:
 
     def _compile(self, tree: ast.expr) -> Node:
         if isinstance(tree, ast.Constant):
-            return const_node(float(tree.value), ureg.dimensionless, self.source)  # type: ignore[arg-type]
+            return const_node(float(tree.value), DIMENSIONLESS, self.source)  # type: ignore[arg-type]
         if isinstance(tree, ast.Name):
             return self.name(tree.id)
         if isinstance(tree, ast.UnaryOp):
@@ -279,9 +285,9 @@ class _Compiler:
 
             return Node(val, dual, self.units[name])
         if name == "pi":
-            return const_node(math.pi, ureg.dimensionless, self.source)
+            return const_node(math.pi, DIMENSIONLESS, self.source)
         if name == "e":
-            return const_node(math.e, ureg.dimensionless, self.source)
+            return const_node(math.e, DIMENSIONLESS, self.source)
         raise ModelSyntaxError(
             f"equation {self.source!r}: unknown name {name!r}; known names: "
             f"{', '.join(sorted(self.known)) or '(none)'}",
@@ -371,10 +377,9 @@ class CompiledModel:
 
     def sensitivity_unit(self, output: str, input_name: str) -> pint.Unit:
         """Unit of ∂output/∂input (differences for absolute temperatures)."""
-        result: pint.Unit = delta_unit(self.output_units[output]) / delta_unit(
-            self.input_units[input_name]
+        return unit_quotient(
+            delta_unit(self.output_units[output]), delta_unit(self.input_units[input_name])
         )
-        return result
 
 
 def compile_model(
