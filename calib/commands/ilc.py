@@ -208,7 +208,7 @@ def import_(
         raise InvalidInputError(f"cannot read {file}: {exc.strerror}", field=str(file)) from exc
     with session_scope(ensure_database()) as session:
         stored = import_results(session, _operator(), round_id, data, file.name, replace=replace)
-    typer.echo(f"stored {len(stored)} results in round {round_id}")
+    typer.echo(f"stored {len(stored)} result(s) in round {round_id}")
 
 
 @app.command("score-round")
