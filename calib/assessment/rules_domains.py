@@ -255,48 +255,252 @@ def unsatisfactory_pt_actions_closed(ctx: RuleContext, _: Mapping[str, object]) 
 # --------------------------------------------------------------------------- traceability
 
 
+def _certificate_sites(ctx: RuleContext) -> dict[str, tuple[int, int | None]]:
+    """Certificate code -> (certificate id, site id of its job or instrument)."""
+    records = _module("traceability.records")
+    if records is None:
+        return {}
+    cert, instrument = records.TraceCertificate, records.TraceInstrument
+    job_sites = {int(j.id or 0): j.site_id for j in ctx.session.exec(select(Job))}
+    instrument_sites = {i.id: i.site_id for i in ctx.session.exec(select(instrument))}
+    out: dict[str, tuple[int, int | None]] = {}
+    for c in ctx.session.exec(select(cert)):
+        site = job_sites.get(c.job_id) if c.job_id is not None else None
+        out[c.code] = (
+            int(c.id or 0),
+            site if site is not None else instrument_sites.get(c.instrument_id),
+        )
+    return out
+
+
+def _at_site(ctx: RuleContext, sites: Mapping[str, tuple[int, int | None]], code: str) -> bool:
+    if ctx.site_id is None:
+        return True
+    found = sites.get(code)
+    return found is not None and found[1] in (ctx.site_id, None)
+
+
 def equipment_calibrated_at_use(ctx: RuleContext, _: Mapping[str, object]) -> RuleOutcome:
-    """No job used a reference standard past its due date or quarantined (6.4.4, 6.4.13)."""
+    """No job used a reference standard past its due date or quarantined (6.4.7, 6.4.13).
+
+    From :func:`traceability.service.equipment_status_for_jobs`: each job's
+    certificate and the references it used, judged on the day of use.
+    """
     rule = "equipment_calibrated_at_use"
-    if _module("traceability.service") is None:
+    service = _module("traceability.service")
+    if service is None:
         return not_installed(rule, "traceability.service")
-    return not_installed(rule, "traceability.service (no job-equipment query yet)")
+    report = service.equipment_status_for_jobs(ctx.session, ctx.actor, as_of=ctx.as_of)
+    sites = _certificate_sites(ctx)
+    items = [
+        i
+        for i in report.items
+        if ctx.period_start <= i.calibrated_on <= ctx.as_of and _at_site(ctx, sites, i.certificate)
+    ]
+    if not items:
+        return RuleOutcome(
+            rule=rule, state="no_data", messages=[f"{rule}: no job certificate names its standards"]
+        )
+    problems: list[str] = []
+    evidence: list[str] = []
+    for item in items:
+        ref = f"trace_certificate:{sites[item.certificate][0]}" if item.certificate in sites else ""
+        if ref:
+            evidence.append(ref)
+        for finding in item.problems:
+            problems.append(
+                f"{item.certificate} (job {item.job_id}, {item.calibrated_on}): {finding.message}"
+            )
+    return _outcome(
+        rule,
+        problems,
+        evidence,
+        f"{len(items)} job certificates: every reference standard in calibration and in service on the day of use",
+    )
+
+
+def _verdicts(ctx: RuleContext) -> tuple[list[object], dict[str, tuple[int, int | None]]] | None:
+    service = _module("traceability.service")
+    if service is None:
+        return None
+    key = "trace_verdicts"
+    if key not in ctx.cache:
+        found = service.certificate_findings(ctx.session, ctx.actor, as_of=ctx.as_of)
+        ctx.cache[key] = list(found.verdicts)
+    sites = _certificate_sites(ctx)
+    verdicts = [
+        v
+        for v in ctx.cache[key]  # type: ignore[attr-defined]
+        if _at_site(ctx, sites, v.certificate)
+    ]
+    return verdicts, sites
 
 
 def traceability_chain_valid(ctx: RuleContext, _: Mapping[str, object]) -> RuleOutcome:
-    """The traceability chain of every reference standard is valid as of the date (6.5)."""
+    """Every certificate traces to the SI without a failing finding as of the date (6.5).
+
+    References
+    ----------
+    ISO/IEC 17025:2017 6.5; ILAC P10:07/2020.
+    """
     rule = "traceability_chain_valid"
-    if _module("traceability.service") is None:
+    found = _verdicts(ctx)
+    if found is None:
         return not_installed(rule, "traceability.service")
-    return not_installed(rule, "traceability.service (no chain query yet)")
+    verdicts, sites = found
+    if not verdicts:
+        return RuleOutcome(rule=rule, state="no_data", messages=[f"{rule}: no certificates"])
+    problems: list[str] = []
+    evidence: list[str] = []
+    for v in verdicts:
+        code = v.certificate  # type: ignore[attr-defined]
+        if code in sites:
+            evidence.append(f"trace_certificate:{sites[code][0]}")
+        if not v.traceable:  # type: ignore[attr-defined]
+            failing = [f.message for f in v.findings if f.severity == "fail"]  # type: ignore[attr-defined]
+            problems.append(
+                f"{code} not traceable: {'; '.join(failing[:2]) or 'no chain to the SI'}"
+            )
+    return _outcome(rule, problems, evidence, f"{len(verdicts)} certificates trace to the SI")
 
 
 def reported_u_not_below_cmc(ctx: RuleContext, _: Mapping[str, object]) -> RuleOutcome:
-    """Every reported expanded uncertainty is at least the CMC of the scope (7.6, ILAC P14)."""
+    """Every reported expanded uncertainty is at least the CMC and the reference's U.
+
+    References
+    ----------
+    ILAC P14:09/2020 5.4; ISO/IEC 17025:2017 7.6.
+    """
     rule = "reported_u_not_below_cmc"
-    if _module("traceability.service") is None:
+    found = _verdicts(ctx)
+    if found is None:
         return not_installed(rule, "traceability.service")
-    return not_installed(rule, "traceability.service (no reported-U query yet)")
+    verdicts, sites = found
+    if not verdicts:
+        return RuleOutcome(rule=rule, state="no_data", messages=[f"{rule}: no certificates"])
+    codes = {"UNCERTAINTY_BELOW_CMC", "UNCERTAINTY_BELOW_REFERENCE"}
+    problems: list[str] = []
+    evidence: list[str] = []
+    for v in verdicts:
+        for f in v.findings:  # type: ignore[attr-defined]
+            if f.code in codes:
+                problems.append(f"{v.certificate}: {f.message}")  # type: ignore[attr-defined]
+                if v.certificate in sites:  # type: ignore[attr-defined]
+                    evidence.append(f"trace_certificate:{sites[v.certificate][0]}")  # type: ignore[attr-defined]
+    return _outcome(
+        rule, problems, evidence, f"{len(verdicts)} certificates: every reported U >= CMC"
+    )
 
 
 # --------------------------------------------------------------------------- uncertainty
 
 
+def _scope_procedure_codes(ctx: RuleContext) -> set[str]:
+    from calib.assessment.records import ScopeLineRecord, SiteScopeLine
+    from calib.records import Procedure
+
+    codes = {p.id: p.code for p in ctx.session.exec(select(Procedure))}
+    lines = {ln.id: ln for ln in ctx.session.exec(select(ScopeLineRecord)) if ln.active}
+    out: set[str] = set()
+    for assignment in ctx.session.exec(select(SiteScopeLine)):
+        line = lines.get(assignment.scope_line_id)
+        if line is None or line.procedure_id is None:
+            continue
+        if ctx.site_id is None or assignment.site_id == ctx.site_id:
+            out.add(codes[line.procedure_id])
+    if not out:  # no scope recorded: the procedures in use
+        out = {codes[job.procedure_id] for job, _ in period_jobs(ctx)}
+    return out
+
+
+def _coverage(ctx: RuleContext) -> list[object] | None:
+    service = _module("uncertainty.service")
+    if service is None:
+        return None
+    key = "budget_coverage"
+    if key not in ctx.cache:
+        ctx.cache[key] = service.approved_budget_coverage(ctx.session, ctx.actor, as_of=ctx.as_of)
+    return ctx.cache[key]  # type: ignore[return-value]
+
+
 def approved_budget_per_procedure(ctx: RuleContext, _: Mapping[str, object]) -> RuleOutcome:
-    """Every procedure used in the period has an approved uncertainty budget (7.6.1)."""
+    """Every procedure in scope has an approved budget that supports its CMC (7.6.1).
+
+    References
+    ----------
+    ISO/IEC 17025:2017 7.6.1; ILAC P14:09/2020 5.4.
+    """
     rule = "approved_budget_per_procedure"
-    if _module("uncertainty.records") is None:
-        return not_installed(rule, "uncertainty.records")
-    return not_installed(rule, "uncertainty.records (no budget table yet)")
+    rows = _coverage(ctx)
+    if rows is None:
+        return not_installed(rule, "uncertainty.service")
+    scope = _scope_procedure_codes(ctx)
+    chosen = [r for r in rows if r.procedure_code in scope]  # type: ignore[attr-defined]
+    if not chosen:
+        return RuleOutcome(rule=rule, state="no_data", messages=[f"{rule}: no procedure in scope"])
+    problems: list[str] = []
+    evidence: list[str] = []
+    for row in chosen:
+        code = row.procedure_code  # type: ignore[attr-defined]
+        evidence.extend(f"uncertainty_budget:{b}" for b in row.approved_budget_ids)  # type: ignore[attr-defined]
+        if not row.has_approved_budget:  # type: ignore[attr-defined]
+            pending = row.pending_budget_ids  # type: ignore[attr-defined]
+            problems.append(
+                f"{code}: no approved uncertainty budget"
+                + (f" ({len(pending)} draft/submitted)" if pending else "")
+            )
+        elif row.all_support_cmc is False:  # type: ignore[attr-defined]
+            notes = [ln.note for ln in row.lines if ln.supports_cmc is False]  # type: ignore[attr-defined]
+            problems.append(f"{code}: approved budget below the claimed CMC ({'; '.join(notes)})")
+    return _outcome(
+        rule, problems, evidence, f"{len(chosen)} procedures in scope with an approved budget"
+    )
 
 
 def reports_state_uncertainty(ctx: RuleContext, _: Mapping[str, object]) -> RuleOutcome:
-    """Released certificates state a measurement uncertainty (7.8.4.1 a)."""
+    """Each released certificate can state its uncertainty (7.8.4.1 a; 7.6.1).
+
+    A released job passes when its stored certificate reports a U for each
+    point (traceability records), or when its procedure had an approved budget.
+    """
     rule = "reports_state_uncertainty"
-    if _module("uncertainty.records") is None:
-        return not_installed(rule, "uncertainty.records")
+    rows = _coverage(ctx)
+    if rows is None:
+        return not_installed(rule, "uncertainty.service")
     released = [job for job, _ in period_jobs(ctx) if job.status == "released"]
-    return not_installed(rule, f"uncertainty.records ({len(released)} released jobs waiting)")
+    if not released:
+        return RuleOutcome(rule=rule, state="no_data", messages=[f"{rule}: no released jobs"])
+    with_budget = {r.procedure_id for r in rows if r.has_approved_budget}  # type: ignore[attr-defined]
+    with_budget_codes = {r.procedure_code for r in rows if r.has_approved_budget}  # type: ignore[attr-defined]
+    from calib.records import Procedure
+
+    codes = {p.id: p.code for p in ctx.session.exec(select(Procedure))}
+    stated: dict[int, bool] = {}
+    trace = _module("traceability.records")
+    if trace is not None:
+        cert, point = trace.TraceCertificate, trace.TracePoint
+        points: dict[int, list[float]] = {}
+        for p in ctx.session.exec(select(point)):
+            points.setdefault(p.certificate_id, []).append(p.expanded_uncertainty)
+        for c in ctx.session.exec(select(cert).where(col(cert.job_id).is_not(None))):
+            values = points.get(int(c.id or 0), [])
+            stated[int(c.job_id)] = bool(values) and all(u > 0 for u in values)
+    problems: list[str] = []
+    for job in released:
+        jid = int(job.id or 0)
+        if stated.get(jid) is False:
+            problems.append(f"job {jid} ({job.certificate_number}): a point without a stated U")
+        elif jid not in stated and not (
+            job.procedure_id in with_budget or codes.get(job.procedure_id) in with_budget_codes
+        ):
+            problems.append(
+                f"job {jid} ({job.certificate_number}): no stored certificate with U and no "
+                f"approved budget for {codes.get(job.procedure_id)}"
+            )
+    evidence = [f"job:{job.id}" for job in released if stated.get(int(job.id or 0))]
+    return _outcome(
+        rule, problems, evidence, f"{len(released)} released certificates state an uncertainty"
+    )
 
 
 RULES = {
