@@ -61,6 +61,7 @@ DEMO_EXTENSIONS: list[str] = [
     "ilc.demo:seed_demo",
     "satisfaction.demo:seed_demo",
     "uncertainty.demo:seed_demo",
+    "traceability.demo:seed_demo",
     "calib.assessment.demo:seed_demo",
 ]
 

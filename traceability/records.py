@@ -97,7 +97,8 @@ class TraceInstrument(SQLModel, table=True):
     """An asset of the register (ISO/IEC 17025:2017 6.4.13).
 
     ``role``: ``reference``, ``working`` or ``check_standard``; ``status``:
-    ``in_service``, ``quarantined`` or ``retired``.
+    ``in_service``, ``quarantined`` or ``retired``. ``customer_id`` marks a customer's
+    item calibrated by the lab (not a lab asset: the asset lists leave it out).
     """
 
     __tablename__ = "trace_instrument"
@@ -112,6 +113,7 @@ class TraceInstrument(SQLModel, table=True):
     role: str = "working"
     status: str = "in_service"
     calibration_interval_months: float | None = None
+    customer_id: int | None = Field(default=None, foreign_key="customer.id", index=True)
 
 
 class TraceCertificate(SQLModel, table=True):

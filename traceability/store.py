@@ -19,7 +19,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import select  # noqa: TID251 - service-side module (not an engine module)
+from sqlalchemy import Float, Numeric, select  # noqa: TID251 - service-side module (not an engine module)
 from sqlmodel import Session, SQLModel  # noqa: TID251 - service-side module
 
 from calib.audit import (
@@ -75,25 +75,76 @@ def _c(model: type[SQLModel]) -> Any:
 
 
 def audited_create_many(session: Session, objs: Sequence[T], actor: Actor | str) -> list[T]:
-    """Insert ``objs`` in one batched flush and append one ``create`` audit entry per row.
+    """Insert ORM ``objs`` in one batched flush and append one ``create`` entry per row.
 
-    The entries are exactly those :func:`calib.audit.audited_create` would write (same
-    canonical JSON, same hash chain), so ``calib audit verify`` accepts them; only the
-    flushes are batched.
+    For a few hundred rows; bulk loads use :func:`audited_insert` (no ORM objects).
     """
     if not objs:
         return []
-    name = actor_name(actor)
     session.add_all(objs)
     session.flush()
+    _append_creates(
+        session,
+        actor,
+        [(_table_name(obj), _record_id(obj), canonical_json(record_state(obj))) for obj in objs],
+    )
+    return list(objs)
+
+
+def _column_defaults(model: type[SQLModel]) -> dict[str, Any]:
+    defaults: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        if not info.is_required():
+            defaults[name] = info.get_default(call_default_factory=True)
+    return defaults
+
+
+def audited_insert(
+    session: Session, model: type[SQLModel], rows: Sequence[dict[str, Any]], actor: Actor | str
+) -> list[int]:
+    """Insert ``rows`` (column values) of ``model`` in bulk; one audit entry per row.
+
+    One ``INSERT ... RETURNING id`` for all rows (SQLAlchemy's insertmanyvalues, in
+    parameter order), then the audit entries with exactly the canonical state
+    :func:`calib.audit.record_state` gives for the stored row, so ``calib audit verify``
+    accepts them. Returns the new ids in the order of ``rows``.
+    """
+    if not rows:
+        return []
+    table = model.__table__  # type: ignore[attr-defined]
+    defaults = _column_defaults(model)
+    columns = [c for c in table.columns if c.name != "id"]
+    full = [{c.name: row.get(c.name, defaults.get(c.name)) for c in columns} for row in rows]
+    ids = list(
+        session.execute(
+            table.insert().returning(table.c.id, sort_by_parameter_order=True), full
+        ).scalars()
+    )
+    floats = {c.name for c in columns if isinstance(c.type, Float | Numeric)}
+    name = str(table.name)
+    states = []
+    for ident, row in zip(ids, full, strict=True):
+        state: dict[str, Any] = {"id": ident}
+        for key, value in row.items():
+            if key in floats and isinstance(value, int) and not isinstance(value, bool):
+                value = float(value)
+            state[key] = value
+        states.append((name, str(ident), canonical_json(state)))
+    _append_creates(session, actor, states)
+    return ids
+
+
+def _append_creates(
+    session: Session, actor: Actor | str, states: Sequence[tuple[str, str, str]]
+) -> None:
+    """Append one ``create`` entry per (table, record id, canonical after-state)."""
+    name = actor_name(actor)
     head = _lock_head(session)
     sequence, previous = head.sequence, head.hash
     recorded_at = dt.datetime.now(dt.UTC)
-    entries: list[AuditEntry] = []
-    for obj in objs:
+    entries: list[dict[str, Any]] = []
+    for table, record, after in states:
         sequence += 1
-        after = canonical_json(record_state(obj))
-        table, record = _table_name(obj), _record_id(obj)
         digest = entry_hash(
             sequence=sequence,
             recorded_at=recorded_at,
@@ -106,24 +157,24 @@ def audited_create_many(session: Session, objs: Sequence[T], actor: Actor | str)
             prev_hash=previous,
         )
         entries.append(
-            AuditEntry(
-                sequence=sequence,
-                recorded_at=recorded_at,
-                actor=name,
-                action="create",
-                table_name=table,
-                record_id=record,
-                before=None,
-                after=after,
-                prev_hash=previous,
-                hash=digest,
-            )
+            {
+                "sequence": sequence,
+                "recorded_at": recorded_at,
+                "actor": name,
+                "action": "create",
+                "table_name": table,
+                "record_id": record,
+                "before": None,
+                "after": after,
+                "prev_hash": previous,
+                "hash": digest,
+            }
         )
         previous = digest
-    session.add_all(entries)
+    session.execute(AuditEntry.__table__.insert(), entries)  # type: ignore[attr-defined]
     head.sequence, head.hash = sequence, previous
+    session.add(head)
     session.flush()
-    return list(objs)
 
 
 def tur_minimum(session: Session) -> float:
@@ -367,12 +418,17 @@ def write_register(
     document: RegisterDocument,
     *,
     site_ids: dict[str, int] | None = None,
+    job_ids: dict[str, int] | None = None,
+    customer_ids: dict[str, int] | None = None,
 ) -> dict[str, int]:
     """Store a validated register document (new records only); returns counts per table.
 
     ``site_ids`` maps site codes to ids; an instrument's ``site`` must be one of them
-    (default: every site of the database).
+    (default: every site of the database). ``job_ids`` links certificates (by number) to
+    customer jobs, ``customer_ids`` marks instruments (by id) as customer items.
     """
+    job_ids = job_ids or {}
+    customer_ids = customer_ids or {}
     _refuse_existing(session, document)
     if site_ids is None:
         site_ids = {
@@ -384,114 +440,117 @@ def write_register(
                 f"unknown site {inst.site!r}; known: {', '.join(sorted(site_ids)) or 'none'}",
                 field=f"instruments[{inst.id}].site",
             )
-    bodies = audited_create_many(
-        session,
-        [
-            TraceAccreditationBody(code=b.id, name=b.name, ilac_mra=b.ilac_mra)
-            for b in document.accreditation_bodies
-        ],
-        actor,
+    body_rows = [
+        {"code": b.id, "name": b.name, "ilac_mra": b.ilac_mra}
+        for b in document.accreditation_bodies
+    ]
+    body_ids = dict(
+        zip(
+            (b.id for b in document.accreditation_bodies),
+            audited_insert(session, TraceAccreditationBody, body_rows, actor),
+            strict=True,
+        )
     )
-    body_ids: dict[str, int] = dict(
-        session.execute(
-            select(_c(TraceAccreditationBody).code, _c(TraceAccreditationBody).id)
-        ).all()
-    )
-    del bodies
-    issuers = []
+    for code, ident in session.execute(
+        select(_c(TraceAccreditationBody).code, _c(TraceAccreditationBody).id)
+    ):
+        body_ids.setdefault(code, ident)
+    issuer_rows = []
     for i in document.issuers:
         acc = i.accreditation
-        issuers.append(
-            TraceIssuer(
-                code=i.id,
-                name=i.name,
-                kind=i.kind,
-                accreditation_body_id=body_ids.get(i.accreditation_body or ""),
-                accreditation_number=acc.number if acc else None,
-                accreditation_valid_from=acc.valid_from if acc else None,
-                accreditation_valid_until=acc.valid_until if acc else None,
-                traceability_evidence=i.traceability_evidence,
-            )
+        issuer_rows.append(
+            {
+                "code": i.id,
+                "name": i.name,
+                "kind": i.kind,
+                "accreditation_body_id": body_ids.get(i.accreditation_body or ""),
+                "accreditation_number": acc.number if acc else None,
+                "accreditation_valid_from": acc.valid_from if acc else None,
+                "accreditation_valid_until": acc.valid_until if acc else None,
+                "traceability_evidence": i.traceability_evidence,
+            }
         )
-    audited_create_many(session, issuers, actor)
-    issuer_ids: dict[str, int] = dict(
-        session.execute(select(_c(TraceIssuer).code, _c(TraceIssuer).id)).all()
+    issuer_ids = dict(
+        zip(
+            (i.id for i in document.issuers),
+            audited_insert(session, TraceIssuer, issuer_rows, actor),
+            strict=True,
+        )
     )
-    audited_create_many(
+    audited_insert(
         session,
+        TraceCmcLine,
         [
-            TraceCmcLine(
-                issuer_id=issuer_ids[i.id],
-                position=j,
-                quantity=c.quantity,
-                range_min=c.min,
-                range_max=c.max,
-                unit=c.unit,
-                expanded_uncertainty=c.expanded_uncertainty,
-                coverage_factor=c.coverage_factor,
-            )
+            {
+                "issuer_id": issuer_ids[i.id],
+                "position": j,
+                "quantity": c.quantity,
+                "range_min": c.min,
+                "range_max": c.max,
+                "unit": c.unit,
+                "expanded_uncertainty": c.expanded_uncertainty,
+                "coverage_factor": c.coverage_factor,
+            }
             for i in document.issuers
             for j, c in enumerate(i.cmcs)
         ],
         actor,
     )
-    audited_create_many(
-        session,
-        [
-            TraceInstrument(
-                code=i.id,
-                description=i.description,
-                manufacturer=i.manufacturer,
-                model=i.model,
-                serial=i.serial,
-                site_id=site_ids.get(i.site) if i.site else None,
-                role=i.role,
-                status=i.status,
-                calibration_interval_months=i.calibration_interval_months,
-            )
-            for i in document.instruments
-        ],
-        actor,
-    )
-    instrument_ids: dict[str, int] = dict(
-        session.execute(select(_c(TraceInstrument).code, _c(TraceInstrument).id)).all()
-    )
-    certificates = [
-        TraceCertificate(
-            code=c.id,
-            instrument_id=instrument_ids[c.instrument],
-            issuer_id=issuer_ids[c.issuer],
-            calibrated_on=c.calibrated_on,
-            due_on=c.due,
-            issued_on=c.issued_on,
-            status="released",
+    instrument_rows = [
+        {
+            "code": i.id,
+            "description": i.description,
+            "manufacturer": i.manufacturer,
+            "model": i.model,
+            "serial": i.serial,
+            "site_id": site_ids.get(i.site) if i.site else None,
+            "role": i.role,
+            "status": i.status,
+            "calibration_interval_months": i.calibration_interval_months,
+            "customer_id": customer_ids.get(i.id),
+        }
+        for i in document.instruments
+    ]
+    instrument_ids = dict(
+        zip(
+            (i.id for i in document.instruments),
+            audited_insert(session, TraceInstrument, instrument_rows, actor),
+            strict=True,
         )
+    )
+    cert_rows = [
+        {
+            "code": c.id,
+            "instrument_id": instrument_ids[c.instrument],
+            "issuer_id": issuer_ids[c.issuer],
+            "calibrated_on": c.calibrated_on,
+            "due_on": c.due,
+            "issued_on": c.issued_on,
+            "supersedes_id": None,
+            "job_id": job_ids.get(c.id),
+            "status": "released",
+        }
         for c in document.certificates
     ]
     # Rows first (ids in document order), then the amendment links, then the audit
     # entries with the final state: one transaction, so nobody sees the intermediate.
-    session.add_all(certificates)
-    session.flush()
-    cert_ids: dict[str, int] = {c.code: c.id for c in certificates if c.id is not None}
-    for row, doc in zip(certificates, document.certificates, strict=True):
-        if doc.supersedes is not None:
-            row.supersedes_id = cert_ids[doc.supersedes]
-    audited_create_many(session, certificates, actor)
-    audited_create_many(
+    cert_ids = _insert_certificates(session, actor, document, cert_rows)
+    audited_insert(
         session,
+        TracePoint,
         [
-            TracePoint(
-                certificate_id=cert_ids[c.id],
-                position=j,
-                quantity=p.quantity,
-                value=p.value,
-                unit=p.unit,
-                expanded_uncertainty=p.expanded_uncertainty,
-                coverage_factor=p.coverage_factor,
-                tolerance=p.tolerance,
-                as_found_error=p.as_found_error,
-                as_left_error=p.as_left_error,
-            )
+            {
+                "certificate_id": cert_ids[c.id],
+                "position": j,
+                "quantity": p.quantity,
+                "value": p.value,
+                "unit": p.unit,
+                "expanded_uncertainty": p.expanded_uncertainty,
+                "coverage_factor": p.coverage_factor,
+                "tolerance": p.tolerance,
+                "as_found_error": p.as_found_error,
+                "as_left_error": p.as_left_error,
+            }
             for c in document.certificates
             for j, p in enumerate(c.points)
         ],
@@ -502,29 +561,31 @@ def write_register(
         for j, r in enumerate(c.references):
             code, quantity = (r, None) if isinstance(r, str) else (r.certificate, r.quantity)
             references.append(
-                TraceReference(
-                    certificate_id=cert_ids[c.id],
-                    reference_certificate_id=cert_ids[code],
-                    position=j,
-                    quantity=quantity,
-                )
+                {
+                    "certificate_id": cert_ids[c.id],
+                    "reference_certificate_id": cert_ids[code],
+                    "position": j,
+                    "quantity": quantity,
+                }
             )
-    audited_create_many(session, references, actor)
-    audited_create_many(
+    audited_insert(session, TraceReference, references, actor)
+    audited_insert(
         session,
+        TraceEvent,
         [
-            TraceEvent(
-                code=e.id,
-                instrument_id=instrument_ids[e.instrument],
-                kind=e.kind,
-                occurred_on=e.on,
-                quantity=e.quantity,
-                value=e.value,
-                unit=e.unit,
-                error=e.error,
-                range_min=e.range_min,
-                range_max=e.range_max,
-            )
+            {
+                "code": e.id,
+                "instrument_id": instrument_ids[e.instrument],
+                "kind": e.kind,
+                "occurred_on": e.on,
+                "quantity": e.quantity,
+                "value": e.value,
+                "unit": e.unit,
+                "error": e.error,
+                "range_min": e.range_min,
+                "range_max": e.range_max,
+                "notes": "",
+            }
             for e in document.events
         ],
         actor,
@@ -541,11 +602,49 @@ def write_register(
     }
 
 
+def _insert_certificates(
+    session: Session, actor: Actor | str, document: RegisterDocument, rows: list[dict[str, Any]]
+) -> dict[str, int]:
+    """Insert certificates in document order, then link amendments, then audit them."""
+    table = TraceCertificate.__table__  # type: ignore[attr-defined]
+    if not rows:
+        return {}
+    ids = list(
+        session.execute(
+            table.insert().returning(table.c.id, sort_by_parameter_order=True), rows
+        ).scalars()
+    )
+    cert_ids = dict(zip((c.id for c in document.certificates), ids, strict=True))
+    links = [
+        {"b_id": cert_ids[c.id], "b_supersedes": cert_ids[c.supersedes]}
+        for c in document.certificates
+        if c.supersedes is not None
+    ]
+    if links:
+        from sqlalchemy import bindparam, update  # noqa: TID251 - service-side module
+
+        session.execute(
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values(supersedes_id=bindparam("b_supersedes")),
+            links,
+            execution_options={"synchronize_session": False},
+        )
+        position = {ident: k for k, ident in enumerate(ids)}
+        for link in links:
+            rows[position[link["b_id"]]]["supersedes_id"] = link["b_supersedes"]
+    states = []
+    for ident, row in zip(ids, rows, strict=True):
+        states.append(("trace_certificate", str(ident), canonical_json({"id": ident, **row})))
+    _append_creates(session, actor, states)
+    return cert_ids
+
+
 def _set_tur_minimum(session: Session, actor: Actor | str, value: float) -> None:
     from calib.audit import audited_update
 
     policy = session.execute(select(TracePolicy).limit(1)).scalar()
     if policy is None:
-        audited_create_many(session, [TracePolicy(tur_minimum=value)], actor)
+        audited_insert(session, TracePolicy, [{"tur_minimum": float(value)}], actor)
     elif policy.tur_minimum != value:
         audited_update(session, policy, {"tur_minimum": value}, actor)
