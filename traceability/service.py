@@ -350,12 +350,26 @@ def asset_register(
     due_within_days: int = 30,
     site: str | None = None,
     state: str | None = None,
+    include_customer_items: bool = False,
 ) -> list[AssetStatus]:
-    """Every instrument with its calibration state on ``as_of`` (optionally one site/state)."""
+    """Every lab instrument with its calibration state on ``as_of`` (optionally one site/state).
+
+    Customer items (instruments with a ``customer_id``) are left out unless
+    ``include_customer_items``.
+    """
     register, _ = _register(session, actor)
+    customer_items: set[str] = set()
+    if not include_customer_items:
+        customer_items = set(
+            session.execute(
+                select(col(TraceInstrument.code)).where(
+                    col(TraceInstrument.customer_id).is_not(None)
+                )
+            ).scalars()
+        )
     rows: list[AssetStatus] = []
     for inst in register.instruments.values():
-        if site is not None and inst.site != site:
+        if (site is not None and inst.site != site) or inst.id in customer_items:
             continue
         latest = register.latest_certificate(inst.id, as_of)
         event = register.out_of_service_event(inst.id, as_of)
