@@ -124,8 +124,8 @@ def _now() -> dt.datetime:
 
 
 def _canonical(data: Mapping[str, Any] | BaseModel | str | bytes) -> tuple[str, str]:
-    """Validate a budget document and return (canonical JSON, sha256)."""
-    from uncertainty.budget import parse_budget
+    """Validate a budget document (schema, model, names, units); (canonical JSON, sha256)."""
+    from uncertainty.budget import compile_budget, parse_budget
 
     if isinstance(data, str | bytes):
         try:
@@ -136,7 +136,9 @@ def _canonical(data: Mapping[str, Any] | BaseModel | str | bytes) -> tuple[str, 
                 field="document",
             ) from exc
     doc = parse_budget(data)
-    text = json.dumps(doc.model_dump(mode="json", exclude_none=True), sort_keys=True, indent=1)
+    compile_budget(doc)  # names, model syntax, units: refuse a budget that cannot run
+    # Keep the author's order of inputs (the EA-4/02 table follows it).
+    text = json.dumps(doc.model_dump(mode="json", exclude_none=True), indent=1)
     return text, hashlib.sha256(text.encode()).hexdigest()
 
 

@@ -266,3 +266,14 @@ def test_coverage_flags_budget_below_cmc(session: Session) -> None:
     (cov,) = row.lines
     assert cov.expanded_uncertainty == pytest.approx(0.0585, abs=0.0005)
     assert cov.supports_cmc is False and "below the claimed CMC" in cov.note
+
+
+def test_model_errors_refused_on_save(session: Session) -> None:
+    """A model that does not parse or names an unknown input is not stored."""
+    procedure_id = _procedure(session)
+    broken = {**WEIGHT, "model": "m_X = m_S +* dm"}
+    with pytest.raises(InvalidInputError, match=r"m_X = m_S \+\* dm"):
+        create_budget(session, STAFF, procedure_id=procedure_id, document=broken)
+    unknown = {**WEIGHT, "model": "m_X = m_S + dm + typo"}
+    with pytest.raises(InvalidInputError, match="typo"):
+        create_budget(session, STAFF, procedure_id=procedure_id, document=unknown)
