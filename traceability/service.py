@@ -57,6 +57,7 @@ __all__ = [
     "EquipmentStatusReport",
     "ImportSummary",
     "JobEquipmentStatus",
+    "as_found_series",
     "asset_register",
     "cached_register",
     "certificate_findings",
@@ -64,7 +65,9 @@ __all__ = [
     "check_report",
     "equipment_status_for_jobs",
     "impact",
+    "impact_items",
     "import_register",
+    "interval_report",
     "intervals",
     "record_customer_notification",
 ]
@@ -308,6 +311,30 @@ def intervals(session: Session, actor: Actor, instrument: str) -> IntervalReport
     """Interval recommendations from the as-found history (ILAC G24); never applied."""
     register, _ = _register(session, actor)
     return recommend_intervals(register, instrument)
+
+
+def as_found_series(session: Session, actor: Actor, instrument: str) -> list[dict[str, Any]]:
+    """As-found / as-left errors per point over time (the interval page's chart data)."""
+    register, _ = _register(session, actor)
+    if instrument not in register.instruments:
+        raise NotFoundError(f"instrument {instrument!r} is not in the register")
+    rows: list[dict[str, Any]] = []
+    for cert in register.certificates_by_instrument.get(instrument, []):
+        for point in cert.points:
+            if point.as_found_error is None and point.as_left_error is None:
+                continue
+            rows.append(
+                {
+                    "certificate": cert.id,
+                    "calibrated_on": cert.calibrated_on,
+                    "point": point.describe(),
+                    "unit": point.unit,
+                    "as_found_error": point.as_found_error,
+                    "as_left_error": point.as_left_error,
+                    "tolerance": point.tolerance,
+                }
+            )
+    return rows
 
 
 def interval_report(session: Session, actor: Actor, instrument: str) -> IntervalReportDocument:

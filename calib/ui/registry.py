@@ -128,6 +128,42 @@ PAGES: list[PageSpec] = [
         section="Customers",
         roles=frozenset({"admin", "manager", "staff"}),
     ),
+    PageSpec(
+        page="calib.ui.trace_assets",
+        title="Asset register",
+        icon=":material/inventory_2:",
+        url_path="assets",
+        section="Traceability",
+    ),
+    PageSpec(
+        page="calib.ui.trace_chain",
+        title="Traceability chains",
+        icon=":material/account_tree:",
+        url_path="traceability-chains",
+        section="Traceability",
+    ),
+    PageSpec(
+        page="calib.ui.trace_certificate_entry",
+        title="Certificate entry",
+        icon=":material/edit_document:",
+        url_path="certificate-entry",
+        section="Traceability",
+        roles=frozenset({"admin", "manager", "staff"}),
+    ),
+    PageSpec(
+        page="calib.ui.trace_impact",
+        title="Out-of-tolerance impact",
+        icon=":material/crisis_alert:",
+        url_path="oot-impact",
+        section="Traceability",
+    ),
+    PageSpec(
+        page="calib.ui.trace_intervals",
+        title="Calibration intervals",
+        icon=":material/update:",
+        url_path="calibration-intervals",
+        section="Traceability",
+    ),
 ]
 
 
