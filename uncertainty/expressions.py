@@ -48,6 +48,9 @@ __all__ = [
     "DualFn",
     "FloatArray",
     "Node",
+    "RevFn",
+    "Slot",
+    "Tape",
     "ValueFn",
     "affine",
     "compile_binop",
@@ -63,6 +66,12 @@ Tangent = dict[int, Any] | None
 Dual = tuple[FloatArray, Tangent]
 ValueFn = Callable[[dict[str, FloatArray]], FloatArray]
 DualFn = Callable[[dict[str, Dual]], Dual]
+Tape = list[tuple[tuple[int, Any], ...]]
+"""Reverse-mode tape: entry j holds (slot, local partial) pairs of node j's operands.
+Slots 0..n-1 are the inputs (empty entries); slot -1 is a sink for constants."""
+Slot = tuple[Any, int]
+RevFn = Callable[[dict[str, Slot], Tape], Slot]
+"""Evaluate on scalars, record the local partials on the tape, return (value, slot)."""
 
 _RADIAN: pint.Unit = ureg.Unit("radian")
 _DIMENSIONLESS: pint.Unit = DIMENSIONLESS
@@ -78,6 +87,14 @@ class Node:
     dual: DualFn
     unit: pint.Unit
     const: float | None = None
+    rev: RevFn | None = None
+    """Reverse-mode closure for one budget (scalars); ``None`` falls back to ``dual``."""
+
+
+def _record(tape: Tape, entry: tuple[tuple[int, Any], ...]) -> int:
+    """Append a node's (operand slot, partial) pairs; return the node's slot."""
+    tape.append(entry)
+    return len(tape) - 1
 
 
 def _fail(source: str, message: str) -> UnitMismatchError:
@@ -108,7 +125,12 @@ def const_node(value: float, unit: pint.Unit, source: str) -> Node:
     def dual(env: dict[str, Dual]) -> Dual:
         return arr, None
 
-    return Node(val, dual, unit, value)
+    scalar = float(value)
+
+    def rev(env: dict[str, Slot], tape: Tape) -> Slot:
+        return scalar, -1
+
+    return Node(val, dual, unit, value, rev)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -159,7 +181,15 @@ def compile_negation(source: str, operand: Node) -> Node:
         v, t = od(env)
         return -v, _mul_t(t, -1.0)
 
-    return Node(val, dual, operand.unit)
+    orev = operand.rev
+    if orev is None:
+        return Node(val, dual, operand.unit)
+
+    def rev(env: dict[str, Slot], tape: Tape) -> Slot:
+        v, slot = orev(env, tape)
+        return -v, _record(tape, ((slot, -1.0),))
+
+    return Node(val, dual, operand.unit, None, rev)
 
 
 def _sum_rule(
@@ -191,10 +221,10 @@ def _sum_rule(
         ) from exc
 
 
-def _plain_sum(
-    lv: ValueFn, ld: DualFn, rv: ValueFn, rd: DualFn, add: bool, unit: pint.Unit
-) -> Node:
+def _plain_sum(left: Node, right: Node, add: bool, unit: pint.Unit) -> Node:
     """a + b or a − b in one unit (the common case, without scaling)."""
+    lv, ld, rv, rd = left.value, left.dual, right.value, right.dual
+    lr, rr = left.rev, right.rev
     if add:
 
         def aval(env: dict[str, FloatArray]) -> FloatArray:
@@ -205,7 +235,15 @@ def _plain_sum(
             b, tb = rd(env)
             return a + b, _add_t(ta, tb)
 
-        return Node(aval, adual, unit)
+        if lr is None or rr is None:
+            return Node(aval, adual, unit)
+
+        def arev(env: dict[str, Slot], tape: Tape) -> Slot:
+            a, sa = lr(env, tape)
+            b, sb = rr(env, tape)
+            return a + b, _record(tape, ((sa, 1.0), (sb, 1.0)))
+
+        return Node(aval, adual, unit, None, arev)
 
     def sval(env: dict[str, FloatArray]) -> FloatArray:
         return lv(env) - rv(env)
@@ -217,7 +255,15 @@ def _plain_sum(
             return a - b, ta
         return a - b, _add_t(ta, _mul_t(tb, -1.0))
 
-    return Node(sval, sdual, unit)
+    if lr is None or rr is None:
+        return Node(sval, sdual, unit)
+
+    def srev(env: dict[str, Slot], tape: Tape) -> Slot:
+        a, sa = lr(env, tape)
+        b, sb = rr(env, tape)
+        return a - b, _record(tape, ((sa, 1.0), (sb, -1.0)))
+
+    return Node(sval, sdual, unit, None, srev)
 
 
 def compile_sum(source: str, terms: Sequence[tuple[str, Node]]) -> Node:
@@ -236,8 +282,7 @@ def compile_sum(source: str, terms: Sequence[tuple[str, Node]]) -> Node:
         coefficients = [da * k for k in coefficients] + [db]
     nodes = [node for _, node in terms]
     if len(nodes) == 2 and c0 == 0.0 and coefficients[0] == 1.0 and coefficients[1] in (1.0, -1.0):
-        return _plain_sum(nodes[0].value, nodes[0].dual, nodes[1].value, nodes[1].dual,
-                          coefficients[1] == 1.0, unit)  # fmt: skip
+        return _plain_sum(nodes[0], nodes[1], coefficients[1] == 1.0, unit)
     constant = c0 + sum(
         k * n.const for k, n in zip(coefficients, nodes, strict=True) if n.const is not None
     )
@@ -262,7 +307,21 @@ def compile_sum(source: str, terms: Sequence[tuple[str, Node]]) -> Node:
             _accumulate(tangent, t, k)
         return total, tangent
 
-    return Node(val, dual, unit)
+    revs = [(k, n.rev) for k, n in variable]
+    if any(fn is None for _, fn in revs):
+        return Node(val, dual, unit)
+    scalar = float(constant)
+
+    def rev(env: dict[str, Slot], tape: Tape) -> Slot:
+        total = scalar
+        entry = []
+        for k, fn in revs:
+            v, slot = fn(env, tape)  # type: ignore[misc]
+            total += v if k == 1.0 else k * v
+            entry.append((slot, k))
+        return total, _record(tape, tuple(entry))
+
+    return Node(val, dual, unit, None, rev)
 
 
 def compile_binop(source: str, op: str, left: Node, right: Node) -> Node:
@@ -273,7 +332,7 @@ def compile_binop(source: str, op: str, left: Node, right: Node) -> Node:
             return const_node(c0 + ca * left.const + cb * right.const, unit, source)
         lv, ld, rv, rd = left.value, left.dual, right.value, right.dual
         if c0 == 0.0 and ca == 1.0 and cb in (1.0, -1.0):
-            return _plain_sum(lv, ld, rv, rd, cb == 1.0, unit)
+            return _plain_sum(left, right, cb == 1.0, unit)
 
         def val(env: dict[str, FloatArray]) -> FloatArray:
             return c0 + ca * lv(env) + cb * rv(env)
@@ -283,7 +342,16 @@ def compile_binop(source: str, op: str, left: Node, right: Node) -> Node:
             b, tb = rd(env)
             return c0 + ca * a + cb * b, _add_t(_mul_t(ta, ca) if ca != 1.0 else ta, _mul_t(tb, cb))
 
-        return Node(val, dual, unit)
+        lrev, rrev = left.rev, right.rev
+        if lrev is None or rrev is None:
+            return Node(val, dual, unit)
+
+        def rev(env: dict[str, Slot], tape: Tape) -> Slot:
+            a, sa = lrev(env, tape)
+            b, sb = rrev(env, tape)
+            return c0 + ca * a + cb * b, _record(tape, ((sa, ca), (sb, cb)))
+
+        return Node(val, dual, unit, None, rev)
     _no_offset(source, left.unit, "multiplying, dividing or raising")
     _no_offset(source, right.unit, "multiplying, dividing or raising")
     if op == "**":
@@ -297,6 +365,7 @@ def compile_binop(source: str, op: str, left: Node, right: Node) -> Node:
         folded = left.const * right.const if op == "*" else left.const / right.const
         return const_node(folded, unit, source)
     lv, ld, rv, rd = left.value, left.dual, right.value, right.dual
+    lr, rr = left.rev, right.rev
     if op == "*":
 
         def mval(env: dict[str, FloatArray]) -> FloatArray:
@@ -314,7 +383,15 @@ def compile_binop(source: str, op: str, left: Node, right: Node) -> Node:
                     out[k] = out[k] + v * a if k in out else v * a
             return a * b, out
 
-        return Node(mval, mdual, unit)
+        if lr is None or rr is None:
+            return Node(mval, mdual, unit)
+
+        def mrev(env: dict[str, Slot], tape: Tape) -> Slot:
+            a, sa = lr(env, tape)
+            b, sb = rr(env, tape)
+            return a * b, _record(tape, ((sa, b), (sb, a)))
+
+        return Node(mval, mdual, unit, None, mrev)
 
     def dval(env: dict[str, FloatArray]) -> FloatArray:
         return lv(env) / rv(env)
@@ -325,7 +402,16 @@ def compile_binop(source: str, op: str, left: Node, right: Node) -> Node:
         q = a / b
         return q, _add_t(_mul_t(ta, 1.0 / b), _mul_t(tb, -q / b))
 
-    return Node(dval, ddual, unit)
+    if lr is None or rr is None:
+        return Node(dval, ddual, unit)
+
+    def drev(env: dict[str, Slot], tape: Tape) -> Slot:
+        a, sa = lr(env, tape)
+        b, sb = rr(env, tape)
+        q = a / b
+        return q, _record(tape, ((sa, 1.0 / b), (sb, -q / b)))
+
+    return Node(dval, ddual, unit, None, drev)
 
 
 def _power(source: str, left: Node, right: Node) -> Node:
@@ -356,7 +442,17 @@ def _power(source: str, left: Node, right: Node) -> Node:
             a, ta = ld(env)
             return np.power(a, n), _mul_t(ta, n * np.power(a, n - 1.0))
 
-        return Node(val, dual, unit)
+        lr = left.rev
+        if lr is None:
+            return Node(val, dual, unit)
+
+        def rev(env: dict[str, Slot], tape: Tape) -> Slot:
+            a, slot = lr(env, tape)
+            # math.pow raises (ValueError/OverflowError) where np.power gives nan/inf:
+            # the caller then redoes the budget with the forward-mode path
+            return math.pow(a, n), _record(tape, ((slot, n * math.pow(a, n - 1.0)),))
+
+        return Node(val, dual, unit, None, rev)
     for side, node in (("base", left), ("exponent", right)):
         if not node.unit.dimensionless:
             raise _fail(
@@ -420,7 +516,16 @@ def compile_function(source: str, func: str, args: Sequence[Node]) -> Node:
             r = np.sqrt(a)
             return r, _mul_t(ta, 0.5 / r)
 
-        return Node(sval, sdual, unit)
+        sqrt_rev = x.rev
+        if sqrt_rev is None:
+            return Node(sval, sdual, unit)
+
+        def srev(env: dict[str, Slot], tape: Tape) -> Slot:
+            a, slot = sqrt_rev(env, tape)
+            r = math.sqrt(a)
+            return r, _record(tape, ((slot, 0.5 / r),))
+
+        return Node(sval, sdual, unit, None, srev)
     if func == "abs":
         (x,) = args
         if x.const is not None:
@@ -477,4 +582,13 @@ def compile_function(source: str, func: str, args: Sequence[Node]) -> Node:
         ka = k * a
         return np.asarray(f(ka), dtype=np.float64), _mul_t(ta, k * df(ka))
 
-    return Node(fval, fdual, unit)
+    xr = x.rev
+    if xr is None:
+        return Node(fval, fdual, unit)
+
+    def frev(env: dict[str, Slot], tape: Tape) -> Slot:
+        a, slot = xr(env, tape)
+        ka = k * a
+        return float(f(ka)), _record(tape, ((slot, k * float(df(ka))),))
+
+    return Node(fval, fdual, unit, None, frev)

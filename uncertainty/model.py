@@ -37,6 +37,9 @@ from uncertainty.expressions import (
     DualFn,
     FloatArray,
     Node,
+    RevFn,
+    Slot,
+    Tape,
     ValueFn,
     affine,
     compile_binop,
@@ -283,7 +286,10 @@ class _Compiler:
             def dual(env: dict[str, Dual]) -> Dual:
                 return env[name]
 
-            return Node(val, dual, self.units[name])
+            def rev(env: dict[str, Slot], tape: Tape) -> Slot:
+                return env[name]
+
+            return Node(val, dual, self.units[name], None, rev)
         if name == "pi":
             return const_node(math.pi, DIMENSIONLESS, self.source)
         if name == "e":
@@ -327,6 +333,8 @@ class CompiledModel:
     _equations: tuple[tuple[str, ValueFn, DualFn], ...]
     _outputs: tuple[tuple[str, str, float, float], ...]  # (name, lhs, c0, c1)
     _intermediates: frozenset[str]
+    _reverse: tuple[tuple[str, RevFn], ...] | None = None
+    """Reverse-mode closures (one budget, scalars); ``None`` when an operation has none."""
 
     def evaluate(self, values: Mapping[str, FloatArray]) -> dict[str, FloatArray]:
         """Output magnitudes for input magnitudes (arrays broadcast together)."""
@@ -344,29 +352,77 @@ class CompiledModel:
     def gradient(
         self, values: Mapping[str, FloatArray | float]
     ) -> tuple[dict[str, FloatArray], dict[str, FloatArray]]:
-        """Outputs and Jacobians ``(len(input_names), *shape)`` at the given inputs."""
-        n = len(self.input_names)
-        seeds = self._seeds
+        """Outputs and Jacobians ``(len(input_names), *shape)`` at the given inputs.
+
+        One budget (all inputs scalars) goes through reverse mode on Python floats: one
+        forward sweep records the local partials, one backward sweep per output gives
+        every sensitivity coefficient (cost independent of the number of inputs). Where
+        Python raises and numpy would return inf/nan (x/0, sqrt of < 0, overflow), the
+        budget is redone in forward mode on numpy scalars, which follows IEEE 754 like the
+        array path. Tables of budgets (arrays) use forward mode with sparse tangents.
+
+        References
+        ----------
+        JCGM 100:2008 5.1.3 (sensitivity coefficients are the partial derivatives).
+        """
         arrays = [np.asarray(values[name], dtype=np.float64) for name in self.input_names]
         if all(a.ndim == 0 for a in arrays):
-            shape: tuple[int, ...] = ()
-            scalars = [a[()] for a in arrays]  # numpy scalars: far cheaper than 0-d arrays
-            env: dict[str, Dual] = dict(
-                zip(self.input_names, zip(scalars, seeds, strict=True), strict=True)
-            )
-        else:
-            shape = np.broadcast_shapes(*(a.shape for a in arrays))
-            env = {name: (arrays[i], seeds[i]) for i, name in enumerate(self.input_names)}
+            if self._reverse is not None:
+                try:
+                    return self._reverse_pass([float(a) for a in arrays])
+                except (ArithmeticError, ValueError):
+                    pass
+            return self._gradient_pass([a[()] for a in arrays], ())
+        shape = np.broadcast_shapes(*(a.shape for a in arrays))
+        return self._gradient_pass(arrays, shape)
+
+    def _reverse_pass(
+        self, inputs: Sequence[float]
+    ) -> tuple[dict[str, FloatArray], dict[str, FloatArray]]:
+        """Reverse-mode sweep for one budget (see :meth:`gradient`)."""
+        n = len(self.input_names)
+        tape: Tape = [()] * n  # slots 0..n-1: the inputs
+        env: dict[str, Slot] = {name: (inputs[i], i) for i, name in enumerate(self.input_names)}
+        for lhs, fn in self._reverse or ():
+            env[lhs] = fn(env, tape)
+        size = len(tape)
+        outs: dict[str, FloatArray] = {}
+        jac: dict[str, FloatArray] = {}
+        for name, lhs, c0, c1 in self._outputs:
+            v, slot = env[lhs]
+            outs[name] = np.asarray(c0 + c1 * v, dtype=np.float64)
+            adjoint = [0.0] * (size + 1)  # the extra last element is the constants' sink
+            if slot >= 0:
+                adjoint[slot] = c1
+                for j in range(size - 1, n - 1, -1):
+                    g = adjoint[j]
+                    for operand, partial in tape[j]:
+                        adjoint[operand] += g * partial
+            jac[name] = np.array(adjoint[:n], dtype=np.float64)
+        return outs, jac
+
+    def _gradient_pass(
+        self, inputs: Sequence[Any], shape: tuple[int, ...]
+    ) -> tuple[dict[str, FloatArray], dict[str, FloatArray]]:
+        """One forward-mode pass over the equations (inputs in ``input_names`` order)."""
+        n = len(self.input_names)
+        env: dict[str, Dual] = dict(
+            zip(self.input_names, zip(inputs, self._seeds, strict=True), strict=True)
+        )
         for lhs, _, fn in self._equations:
             env[lhs] = fn(env)
         outs: dict[str, FloatArray] = {}
         jac: dict[str, FloatArray] = {}
         for name, lhs, c0, c1 in self._outputs:
             v, t = env[lhs]
-            outs[name] = np.broadcast_to(c0 + c1 * v, shape).astype(np.float64)
+            outs[name] = np.broadcast_to(np.asarray(c0 + c1 * v), shape).astype(np.float64)
             tangent = np.zeros((n, *shape))
-            for key, value in (t or {}).items():
-                tangent[key] = c1 * value
+            if t:
+                if shape:
+                    for key, value in t.items():
+                        tangent[key] = c1 * value
+                else:  # one fancy assignment instead of n scalar ones
+                    tangent[list(t)] = np.fromiter(t.values(), np.float64, len(t)) * c1
             jac[name] = tangent
         return outs, jac
 
@@ -426,6 +482,7 @@ def compile_model(
         known=(*input_units, *constants, *parsed.defined),
     )
     compiled: list[tuple[str, ValueFn, DualFn]] = []
+    reverse: list[tuple[str, RevFn | None]] = []
     lhs_units: dict[str, pint.Unit] = {}
     for eq in parsed.equations:
         compiler.source = eq.source
@@ -447,8 +504,12 @@ def compile_model(
             def dual(env: dict[str, Dual], _lhs: str = lhs) -> Dual:
                 return env[_lhs]
 
-            compiler.cache[eq.lhs] = Node(val, dual, node.unit)
+            def rev(env: dict[str, Slot], tape: Tape, _lhs: str = lhs) -> Slot:
+                return env[_lhs]
+
+            compiler.cache[eq.lhs] = Node(val, dual, node.unit, None, rev)
         compiled.append((eq.lhs, node.value, node.dual))
+        reverse.append((eq.lhs, node.rev))
         lhs_units[eq.lhs] = node.unit
     wanted = dict(outputs) if outputs else {parsed.defined[-1]: None}
     out_specs: list[tuple[str, str, float, float]] = []
@@ -479,4 +540,7 @@ def compile_model(
         _equations=tuple(compiled),
         _outputs=tuple(out_specs),
         _intermediates=frozenset(parsed.defined),
+        _reverse=None
+        if any(fn is None for _, fn in reverse)
+        else tuple((lhs, fn) for lhs, fn in reverse if fn is not None),
     )

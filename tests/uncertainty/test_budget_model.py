@@ -235,3 +235,43 @@ def test_deep_nesting_is_refused_cleanly() -> None:
     with pytest.raises(ModelSyntaxError) as info:
         _compile("y = " + "+".join(["x"] * 5000), {"x": ""})
     assert len(str(info.value)) < 400  # the equation is shortened in the message
+
+
+REVERSE_MODELS = [
+    ["d = a - b", "y = d*c/(a + 2) + d**2 - 3*sqrt(c)", "z = exp(d/c) + log(a) - y/4"],
+    ["y = 2.5 + a + b + c + a*b*c - (a - c)/b + sin(a)*cos(b)"],
+    ["y = -a + 1/(b*c) + a**-2 + log10(c) + tanh(a - b) + asin(b/4)"],
+]
+
+
+@pytest.mark.parametrize("equations", REVERSE_MODELS)
+@settings(max_examples=20, deadline=None)
+@given(a=st.floats(0.5, 2.0), b=st.floats(0.5, 2.0), c=st.floats(0.5, 2.0))
+def test_reverse_mode_matches_forward_mode(
+    equations: list[str], a: float, b: float, c: float
+) -> None:
+    """One budget goes through reverse mode, a table of budgets through forward mode: both
+    give the same values and sensitivity coefficients (JCGM 100:2008 5.1.3), intermediate
+    quantities, constants and several outputs included."""
+    outputs = {lhs.split("=")[0].strip(): None for lhs in equations[-2:]}
+    model = _compile(equations, {"a": "", "b": "", "c": ""}, outputs=outputs)
+    assert model._reverse is not None  # the one-budget path really is reverse mode
+    one_values, one_jac = model.gradient({"a": a, "b": b, "c": c})
+    table_values, table_jac = model.gradient(
+        {"a": np.array([a, a]), "b": np.array([b, b]), "c": np.array([c, c])}
+    )
+    for name in outputs:
+        assert float(one_values[name]) == pytest.approx(float(table_values[name][0]), rel=1e-13)
+        assert one_jac[name].tolist() == pytest.approx(table_jac[name][:, 0].tolist(), rel=1e-12)
+
+
+def test_reverse_mode_falls_back_to_ieee_forward_mode() -> None:
+    """Where Python floats raise (x/0, sqrt of < 0) the one-budget path gives what numpy
+    gives (inf/nan), as the array path does; nothing raises."""
+    model = _compile("y = a/b + sqrt(c)", {"a": "", "b": "", "c": ""})
+    with np.errstate(all="ignore"):
+        values, jac = model.gradient({"a": 1.0, "b": 0.0, "c": 4.0})
+        assert math.isinf(float(values["y"]))
+        values, jac = model.gradient({"a": 1.0, "b": 2.0, "c": -1.0})
+    assert math.isnan(float(values["y"]))
+    assert jac["y"][0] == pytest.approx(0.5)
