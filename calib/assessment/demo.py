@@ -140,7 +140,7 @@ def _readings(
                 "time": when,
                 "quantity": "humidity",
                 "value": round(float(hv), 2),
-                "unit": "percent",
+                "unit": "%RH",
             }
         )
     insert_readings(session, rows)
@@ -222,7 +222,7 @@ def seed_demo(session: Session, context: DemoContext) -> None:
             session, actor, room_id=rid, quantity="temperature", unit="degC",
             low=setpoint - half, high=setpoint + half,
         )  # fmt: skip
-        add_limit(session, actor, room_id=rid, quantity="humidity", unit="percent", low=30, high=70)
+        add_limit(session, actor, room_id=rid, quantity="humidity", unit="%RH", low=30, high=70)
         if code == "MAIN-DIM":
             add_limit(
                 session, actor, room_id=rid, quantity="temperature", unit="degC",
