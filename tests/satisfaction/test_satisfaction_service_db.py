@@ -378,3 +378,12 @@ def test_pending_invitations_lists_jobs_without_a_sent_link(engine: Engine, lab:
             (fresh, True),
             (unsent, False),
         ]
+
+
+def test_complaints_docstring_examples() -> None:
+    import doctest
+
+    import satisfaction.complaints
+
+    result = doctest.testmod(satisfaction.complaints)
+    assert result.attempted > 0 and result.failed == 0
