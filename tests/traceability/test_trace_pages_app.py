@@ -44,9 +44,9 @@ def test_asset_register_lists_overdue_and_quarantined(app_test: AppTest) -> None
     assert metrics["Overdue"] == "1" and metrics["Quarantined"] == "1"
     frames = [df.value for df in app_test.dataframe]
     everything = frames[0]  # tabs: all, due soon, overdue, quarantined
-    overdue = [f for f in frames[1:] if set(f["state"]) == {"overdue"}][0]
+    overdue = next(f for f in frames[1:] if set(f["state"]) == {"overdue"})
     assert list(overdue["instrument"]) == ["WRK-HYG-01"]
-    quarantined = [f for f in frames[1:] if set(f["state"]) == {"quarantined"}][0]
+    quarantined = next(f for f in frames[1:] if set(f["state"]) == {"quarantined"})
     assert list(quarantined["instrument"]) == ["REF-TMP-02"]
     assert not any(str(code).startswith("CUST-") for code in everything["instrument"])
 
