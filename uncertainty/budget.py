@@ -35,7 +35,6 @@ from uncertainty.rounding import result_statement
 from uncertainty.schema import (
     BudgetDocument,
     BudgetResultDocument,
-    ContributionResult,
     GufValidationResult,
     MonteCarloResult,
     OutputResult,
@@ -362,7 +361,7 @@ def evaluate_budget(
         if u_c == 0:
             warnings.append(f"{name}: the combined standard uncertainty is 0")
         label = budget.output_labels[name]
-        rows = []
+        rows: list[dict[str, Any]] = []  # validated once, in Rust, by OutputResult
         sensitivities = c.tolist()
         contributions = comb.contributions[:, 0].tolist()
         percents = comb.percent[:, 0].tolist()
@@ -376,19 +375,19 @@ def evaluate_budget(
                     unit_label(budget.model.sensitivity_unit(name, q.name)),
                 )
             rows.append(
-                ContributionResult(
-                    input=q.name,
-                    estimate=q.value,
-                    sensitivity=sensitivities[i],
-                    sensitivity_unit=shown[1],
-                    standard_uncertainty=q.standard_uncertainty,
-                    unit=shown[0],
-                    contribution=contributions[i],
-                    dof=q.dof,
-                    percent=percents[i],
-                    distribution=q.distribution,
-                    description=q.description,
-                )
+                {
+                    "input": q.name,
+                    "estimate": q.value,
+                    "sensitivity": sensitivities[i],
+                    "sensitivity_unit": shown[1],
+                    "standard_uncertainty": q.standard_uncertainty,
+                    "unit": shown[0],
+                    "contribution": contributions[i],
+                    "dof": q.dof,
+                    "percent": percents[i],
+                    "distribution": q.distribution,
+                    "description": q.description,
+                }
             )
         statement = result_statement(
             name,
@@ -408,7 +407,7 @@ def evaluate_budget(
             expanded_uncertainty=big_u,
             interval=(value - big_u, value + big_u),
             statement=statement,
-            contributions=rows,
+            contributions=rows,  # type: ignore[arg-type]
             effective_dof_status=status,
         )
     correlations: dict[str, dict[str, float]] = {}

@@ -19,6 +19,7 @@ H.2 (Table H.3, correlations of several outputs); Willink R, Metrologia 44 (2007
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -53,12 +54,30 @@ def coverage_factor(probability: float, effective_dof: FloatArray | float) -> Fl
     ----------
     JCGM 100:2008 G.4.1 note 1, G.3.4, Table G.2.
     """
-    q = 0.5 * (1.0 + probability)
     nu = np.asarray(effective_dof, dtype=np.float64)
+    if nu.size == 1:  # one budget: a cached table look-up
+        value = float(nu.flat[0])
+        value = math.inf if math.isnan(value) else _truncated(value)  # NaN: normal quantile
+        return np.full(nu.shape, _coverage_factor(probability, value))
+    q = 0.5 * (1.0 + probability)
     finite = np.isfinite(nu)
     truncated = np.where(finite, np.maximum(np.floor(np.where(finite, nu, 1.0)), 1.0), 1.0)
     t = special.stdtrit(truncated, q)
     return np.asarray(np.where(finite, t, special.ndtri(q)), dtype=np.float64)
+
+
+def _truncated(nu: float) -> float:
+    """ν_eff truncated to the next lower integer, at least 1 (GUM G.4.1 note 1); ∞ and NaN
+    (undefined: the normal quantile) pass through."""
+    return max(math.floor(nu), 1.0) if math.isfinite(nu) else nu
+
+
+@functools.lru_cache(maxsize=4096)
+def _coverage_factor(probability: float, nu: float) -> float:
+    q = 0.5 * (1.0 + probability)
+    if not math.isfinite(nu):
+        return float(special.ndtri(q))
+    return float(special.stdtrit(nu, q))
 
 
 def welch_satterthwaite(

@@ -68,6 +68,17 @@ _FORMS = (
 )
 
 
+_ALLOWED_DISTRIBUTIONS: dict[str, tuple[str | None, ...]] = {
+    "standard_uncertainty": (None, "normal", "student_t"),
+    "expanded_uncertainty": (None, "normal"),
+    "half_width": ("rectangular", "triangular", "arcsine"),
+    "limits": ("rectangular", "triangular", "arcsine"),
+    "scale": ("student_t",),
+    "observations": (None,),
+}
+"""Distributions that go with each uncertainty form (CONTRACTS.md section 1)."""
+
+
 def student_t_quantile(probability: float, dof: float) -> float:
     """Two-sided coverage factor t_{(1+p)/2}(ν); the normal quantile for ν = ∞.
 
@@ -180,14 +191,7 @@ def _one_input(name: str, spec: InputSpec) -> InputQuantity:
                     f"{extra} belongs to expanded_uncertainty, not to {form}",
                     field=f"{field}.{extra}",
                 )
-    allowed = {
-        "standard_uncertainty": (None, "normal", "student_t"),
-        "expanded_uncertainty": (None, "normal"),
-        "half_width": ("rectangular", "triangular", "arcsine"),
-        "limits": ("rectangular", "triangular", "arcsine"),
-        "scale": ("student_t",),
-        "observations": (None,),
-    }[form]
+    allowed = _ALLOWED_DISTRIBUTIONS[form]
     if dist not in allowed:
         raise InvalidInputError(
             f"distribution {dist!r} does not go with {form} (allowed: "

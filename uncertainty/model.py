@@ -365,14 +365,16 @@ class CompiledModel:
         ----------
         JCGM 100:2008 5.1.3 (sensitivity coefficients are the partial derivatives).
         """
-        arrays = [np.asarray(values[name], dtype=np.float64) for name in self.input_names]
-        if all(a.ndim == 0 for a in arrays):
+        raw = [values[name] for name in self.input_names]
+        if all(type(v) is float or np.ndim(v) == 0 for v in raw):
+            scalars = [float(v) for v in raw]
             if self._reverse is not None:
                 try:
-                    return self._reverse_pass([float(a) for a in arrays])
+                    return self._reverse_pass(scalars)
                 except (ArithmeticError, ValueError):
                     pass
-            return self._gradient_pass([a[()] for a in arrays], ())
+            return self._gradient_pass([np.float64(v) for v in scalars], ())
+        arrays = [np.asarray(v, dtype=np.float64) for v in raw]
         shape = np.broadcast_shapes(*(a.shape for a in arrays))
         return self._gradient_pass(arrays, shape)
 

@@ -133,6 +133,8 @@ def parse_unit(text: str, *, field: str | None = None) -> pint.Unit:
         raise InvalidInputError(f"unit must be a string, got {text!r}", field=field)
     stripped = text.strip()
     if stripped in ("", "1", "dimensionless"):
+        if len(_PARSED) < _MAX_PARSED:
+            _PARSED[text] = DIMENSIONLESS
         return DIMENSIONLESS
     if len(stripped) > 100:
         raise InvalidInputError(f"unit is too long ({len(stripped)} characters)", field=field)
