@@ -164,6 +164,41 @@ PAGES: list[PageSpec] = [
         url_path="calibration-intervals",
         section="Traceability",
     ),
+    PageSpec(
+        page="calib.ui.assessment_checklist",
+        title="Assessment",
+        icon=":material/fact_check:",
+        url_path="assessment",
+        section="Assessment",
+    ),
+    PageSpec(
+        page="calib.ui.assessment_findings",
+        title="Findings",
+        icon=":material/rate_review:",
+        url_path="findings",
+        section="Assessment",
+    ),
+    PageSpec(
+        page="calib.ui.assessment_environment",
+        title="Environment",
+        icon=":material/thermostat:",
+        url_path="environment",
+        section="Assessment",
+    ),
+    PageSpec(
+        page="calib.ui.assessment_checks",
+        title="Check standards",
+        icon=":material/monitoring:",
+        url_path="check-standards",
+        section="Assessment",
+    ),
+    PageSpec(
+        page="calib.ui.assessment_scopes",
+        title="Scopes",
+        icon=":material/workspace_premium:",
+        url_path="scopes",
+        section="Assessment",
+    ),
 ]
 
 

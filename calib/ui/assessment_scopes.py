@@ -1,0 +1,98 @@
+"""Scopes: the controlled vocabulary, rendered master and site certificates, the consistency
+report, and the certification cycle timeline."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from calib.ui.context import current_user, db_session, today
+
+_STATE_COLOURS = {"done": "#2e7d32", "due": "#f9a825", "overdue": "#c62828", "upcoming": "#90a4ae"}
+
+
+def render() -> None:
+    """The scopes and certification page."""
+    from calib.assessment.certification import current_cycle, scope_state
+    from calib.assessment.scopes import render_line
+
+    st.title("Scopes")
+    user = current_user()
+    with db_session() as session:
+        state = scope_state(session, user)
+        cycle = current_cycle(session, user, as_of=today())
+    st.subheader("Scope vocabulary")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {"Line": line.id, "Wording": render_line(line),
+                 "Sites": ", ".join(s for s, ids in state.site_scopes.items() if line.id in ids)}
+                for line in state.lines
+            ]
+        ),
+        hide_index=True,
+        key="scopes_vocabulary",
+    )  # fmt: skip
+    st.subheader("Certificates")
+    for rendered in state.rendered:
+        kind = "Master certificate" if rendered.master_id is None else "Site certificate"
+        with st.expander(
+            f"{kind} {rendered.certificate_id} · {state.site_names.get(rendered.site_id, rendered.site_id)}"
+        ):
+            if rendered.master_id:
+                st.write(f"Cites the master certificate **{rendered.master_id}**.")
+            st.markdown("**This Certificate is applicable for the following scope of activity**")
+            st.markdown("\n".join(f"- {text}" for text in rendered.scope_of_certification))
+            st.markdown("**At this location**")
+            st.markdown("\n".join(f"- {text}" for text in rendered.at_this_location) or "-")
+    st.subheader("Consistency report (IECQ 03-1:2023 5.2, 8.1.4, Annex D)")
+    if state.report.ok:
+        st.success(
+            "Consistent: every site listed and linked, unambiguous wording, identical scope."
+        )
+    else:
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {"Code": i.code, "Clause": i.clause, "Message": i.message}
+                    for i in state.report.issues
+                ]
+            ),
+            hide_index=True,
+            key="scopes_issues",
+        )
+    st.subheader("Certification cycle")
+    if cycle is None:
+        st.info("No certification cycle recorded.")
+        return
+    record, timeline = cycle
+    st.caption(
+        f"{record.certification_body} · {record.standards} · certified {timeline.certified_on}, "
+        f"valid until {timeline.valid_until} ({'valid' if timeline.valid else 'NOT valid'} today)"
+    )
+    frame = pd.DataFrame(
+        [
+            {"Step": s.title, "Due": pd.Timestamp(s.due), "Done": s.done_on, "State": s.state}
+            for s in timeline.steps
+        ]
+    )
+    chart = (
+        alt.Chart(frame)
+        .mark_circle(size=160)
+        .encode(
+            x=alt.X("Due:T", title="due"),
+            y=alt.Y("Step:N", sort=None, title=None),
+            color=alt.Color(
+                "State:N",
+                scale=alt.Scale(domain=list(_STATE_COLOURS), range=list(_STATE_COLOURS.values())),
+            ),
+            tooltip=["Step", "Due", "Done", "State"],
+        )
+    )
+    st.altair_chart(chart, use_container_width=True)
+    st.dataframe(frame.astype(str), hide_index=True, key="scopes_cycle")
+
+
+if __name__ == "__main__":
+    render()
