@@ -281,9 +281,7 @@ def _degenerate(
     budget: CompiledBudget, name: str, c: FloatArray, u: FloatArray, u_c: float
 ) -> list[str]:
     """Inputs whose sensitivity vanishes at the estimate but not nearby (GUM H.1.7, JCGM 101 9.4)."""
-    suspects = [
-        i for i in range(len(u)) if u[i] > 0 and abs(c[i]) * u[i] <= 1e-9 * max(u_c, 1e-300)
-    ]
+    suspects = np.flatnonzero((u > 0) & (np.abs(c) * u <= 1e-9 * max(u_c, 1e-300))).tolist()
     if not suspects:
         return []
     movers = [j for j in range(len(u)) if u[j] > 0]

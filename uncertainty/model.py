@@ -366,7 +366,10 @@ class CompiledModel:
         JCGM 100:2008 5.1.3 (sensitivity coefficients are the partial derivatives).
         """
         raw = [values[name] for name in self.input_names]
-        if all(type(v) is float or np.ndim(v) == 0 for v in raw):
+        if all(
+            type(v) is float or (v.ndim == 0 if isinstance(v, np.ndarray) else np.ndim(v) == 0)
+            for v in raw
+        ):
             scalars = [float(v) for v in raw]
             if self._reverse is not None:
                 try:
