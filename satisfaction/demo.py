@@ -2,8 +2,10 @@
 
 About 18 months of feedback on the demo lab's delivered jobs: a link per
 delivered job (except the last two weeks, left pending for staff to send),
-answers from about 45 % of customers through the real form path
-(:func:`satisfaction.service.submit_feedback`), a steady ~8 % dissatisfied share,
+answers from about 45 % of customers (validated ``FeedbackSubmission``
+objects, the invitation marked used, the automatic complaint rule of the form
+path applied; written directly rather than through ``submit_feedback`` to keep
+the demo fast), a steady ~8 % dissatisfied share,
 and one bad month (four months before ``as_of``) in which 60 % of the answers
 are dissatisfied. The automatic complaints go through the 7.9 workflow (older
 ones closed with an independent approval), and the trigger evaluation opens the
@@ -28,12 +30,13 @@ from satisfaction.complaints import (
     close_complaint,
     investigate_complaint,
     link_quality_records,
+    open_complaint_from_feedback,
     record_complaint,
     validate_complaint,
 )
-from satisfaction.records import Complaint, FeedbackInvitation
+from satisfaction.records import Complaint, FeedbackInvitation, FeedbackResponse
 from satisfaction.schema import FeedbackSubmission
-from satisfaction.service import evaluate_triggers, submit_feedback
+from satisfaction.service import evaluate_triggers
 from satisfaction.tokens import hash_token
 from uncertainty.errors import CalibError
 
@@ -121,33 +124,16 @@ def _seed_responses(session: Session, ctx: DemoContext, bad_month: str) -> None:
             .order_by(col(Job.delivered_on), col(Job.id))
         )
     )
-    planned: list[tuple[Job, str, dt.date]] = []
+    planned: list[tuple[Job, dt.date]] = []
     for job in jobs:
         delivered = job.delivered_on or as_of
         if delivered > as_of - dt.timedelta(days=PENDING_DAYS):
             continue  # left for staff to invite (pending invitations page)
-        token = _token(ctx)
-        created = _at(delivered + dt.timedelta(days=1), 9)
-        invitation = audited_create(
-            session,
-            FeedbackInvitation(
-                job_id=int(job.id or 0),
-                token_hash=hash_token(token),
-                created_at=created,
-                created_by="staff",
-                expires_at=created + dt.timedelta(days=30),
-                sent_at=created + dt.timedelta(hours=1),
-            ),
-            ctx.actor,
-        )
-        if invitation.id is None or rnd.random() >= RESPONSE_SHARE:
-            continue
         submitted = delivered + dt.timedelta(days=rnd.randint(2, 12))
-        if submitted >= as_of:
-            continue
-        planned.append((job, token, submitted))
+        if rnd.random() < RESPONSE_SHARE and submitted < as_of:
+            planned.append((job, submitted))
     by_month: dict[str, list[int]] = {}
-    for index, (_, _, submitted) in enumerate(planned):
+    for index, (_, submitted) in enumerate(planned):
         by_month.setdefault(_month(submitted), []).append(index)
     unhappy: set[int] = set()
     severe: set[int] = set()
@@ -161,9 +147,46 @@ def _seed_responses(session: Session, ctx: DemoContext, bad_month: str) -> None:
         severe.update(chosen[: (len(chosen) + 1) // 2] if month == bad_month else chosen[:0])
         if month != bad_month and number % 5 == 2 and chosen:
             severe.add(chosen[0])
-    for index, (_, token, submitted) in enumerate(planned):
+    answering = {
+        int(job.id or 0): (index, submitted) for index, (job, submitted) in enumerate(planned)
+    }
+    for job in jobs:
+        delivered = job.delivered_on or as_of
+        if delivered > as_of - dt.timedelta(days=PENDING_DAYS):
+            continue
+        jid = int(job.id or 0)
+        created = _at(delivered + dt.timedelta(days=1), 9)
+        answer = answering.get(jid)
+        submitted_at = None if answer is None else _at(answer[1], 10 + answer[0] % 8)
+        invitation = audited_create(
+            session,
+            FeedbackInvitation(
+                job_id=jid,
+                token_hash=hash_token(_token(ctx)),
+                created_at=created,
+                created_by="staff",
+                expires_at=created + dt.timedelta(days=30),
+                sent_at=created + dt.timedelta(hours=1),
+                used_at=submitted_at,
+            ),
+            ctx.actor,
+        )
+        if answer is None or submitted_at is None:
+            continue
+        index = answer[0]
         answers = _answers(ctx, index in unhappy, index in severe)
-        submit_feedback(session, token, answers, _at(submitted, 10 + index % 8))
+        actor = f"customer:invitation-{invitation.id}"
+        response = audited_create(
+            session,
+            FeedbackResponse(
+                job_id=jid,
+                invitation_id=invitation.id,
+                submitted_at=submitted_at,
+                **answers.model_dump(),
+            ),
+            actor,
+        )
+        open_complaint_from_feedback(session, actor, response, site_id=job.site_id)
 
 
 def _seed_complaints(session: Session, ctx: DemoContext, bad_month: str) -> None:
