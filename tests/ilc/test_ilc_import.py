@@ -9,6 +9,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from ilc_db_helpers import lab_site, mercury_round
 from sqlmodel import Session, select
 
@@ -129,3 +131,34 @@ def test_unsupported_or_damaged_files() -> None:
         parse_results_csv("")
     with pytest.raises(InvalidInputError, match="no results"):
         parse_results_csv("participant,value\n,\n")
+
+
+def test_tabular_docstring_examples() -> None:
+    import doctest
+
+    import ilc.tabular
+
+    result = doctest.testmod(ilc.tabular)
+    assert result.attempted > 0 and result.failed == 0
+
+
+finite = st.floats(allow_nan=False, allow_infinity=False, width=64)
+
+
+@given(
+    st.lists(
+        st.tuples(finite, st.floats(0, 1e6), st.floats(0.5, 5), st.booleans()),
+        min_size=1,
+        max_size=8,
+    )
+)
+@settings(max_examples=40, deadline=None)
+def test_csv_round_trip_keeps_every_number(rows: list[tuple[float, float, float, bool]]) -> None:
+    """Whatever valid table is written as CSV (repr of the floats) reads back exactly."""
+    lines = ["participant,value,expanded_uncertainty,coverage_factor,exclude_from_reference"]
+    lines += [f"P{i},{v!r},{u!r},{k!r},{x}" for i, (v, u, k, x) in enumerate(rows)]
+    parsed = parse_results_csv("\n".join(lines) + "\n")
+    assert [
+        (r.value, r.expanded_uncertainty, r.coverage_factor, r.exclude_from_reference)
+        for r in parsed
+    ] == rows
