@@ -1,7 +1,11 @@
 """Assessment evidence: requirement catalogue, SPC, environment, scopes, cycle, pack.
 
-Pure modules (no database, no Streamlit); only :mod:`calib.assessment.pack` does
-file I/O. The services that compute statuses from records come in a later wave.
+The names exported here are pure (no database, no Streamlit); only
+:mod:`calib.assessment.pack` does file I/O. The database side lives beside them and
+is imported explicitly: :mod:`~calib.assessment.records`, :mod:`~calib.assessment.service`,
+:mod:`~calib.assessment.findings`, :mod:`~calib.assessment.certification`,
+:mod:`~calib.assessment.status` (computed statuses), :mod:`~calib.assessment.evidence`
+(the pack from the database) and :mod:`~calib.assessment.demo`.
 """
 
 from calib.assessment.catalogue import (

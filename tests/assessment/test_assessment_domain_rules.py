@@ -18,7 +18,7 @@ import pytest
 from sqlmodel import Session
 
 from calib.assessment.status import RuleContext, evaluate_rule, not_installed
-from calib.audit import audited_create
+from calib.audit import audited_create, audited_delete
 from calib.permissions import Principal
 from calib.records import CorrectiveAction, Customer, Job, Nonconformity
 
@@ -142,7 +142,7 @@ def test_feedback_triggers_acted_on(session: Session, lab: Any) -> None:
     from satisfaction.records import SatisfactionSignal
 
     assert _rule(session, "feedback_triggers_acted_on").state == "pass"  # nothing fired
-    audited_create(
+    unacted = audited_create(
         session,
         SatisfactionSignal(
             rule="p_chart", chart="dissatisfied", period="2026-05", message="m",
@@ -151,6 +151,7 @@ def test_feedback_triggers_acted_on(session: Session, lab: Any) -> None:
         ADMIN,
     )  # fmt: skip
     assert _rule(session, "feedback_triggers_acted_on").state == "fail"
+    audited_delete(session, unacted, ADMIN)
     nc = audited_create(
         session,
         Nonconformity(
@@ -175,8 +176,8 @@ def test_feedback_triggers_acted_on(session: Session, lab: Any) -> None:
         ),
         ADMIN,
     )  # fmt: skip
-    outcome = _rule(session, "feedback_triggers_acted_on")
-    assert outcome.state == "fail" and "2026-05" in outcome.messages[0]  # the first is still open
+    assert _rule(session, "feedback_triggers_acted_on").state == "pass"  # acted on, not overdue
+    assert _rule(session, "feedback_triggers_acted_on", dt.date(2026, 7, 15)).state == "fail"
 
 
 # --------------------------------------------------------------------------- ILC
