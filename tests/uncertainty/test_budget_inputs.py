@@ -202,3 +202,31 @@ def test_unknown_name_in_correlation() -> None:
     )
     with pytest.raises(InvalidInputError, match="unknown input 'q'"):
         compile_budget(doc)
+
+
+def test_remembered_inputs_and_models_are_never_stale() -> None:
+    """Input quantities and compiled models are reused between evaluations (speed); any
+    change of a field gives a new result, and errors are raised every time."""
+
+    def doc(u: float, dof: float | None, unit: str = "mm") -> dict[str, object]:
+        spec: dict[str, object] = {"value": 2.0, "unit": unit, "standard_uncertainty": u}
+        if dof is not None:
+            spec["dof"] = dof
+        return {
+            "model": "y = a*b",
+            "inputs": {"a": spec, "b": {"value": 3.0, "standard_uncertainty": 0.1, "dof": 9}},
+        }
+
+    first = evaluate_budget(doc(0.2, 4)).outputs["y"]
+    assert first.standard_uncertainty == pytest.approx((0.6**2 + 0.2**2) ** 0.5)
+    changed_u = evaluate_budget(doc(0.4, 4)).outputs["y"]
+    assert changed_u.standard_uncertainty == pytest.approx((1.2**2 + 0.2**2) ** 0.5)
+    changed_dof = evaluate_budget(doc(0.2, 40)).outputs["y"]
+    assert changed_dof.effective_dof != first.effective_dof
+    changed_unit = evaluate_budget(doc(0.2, 4, "m")).outputs["y"]
+    assert changed_unit.unit == "m"
+    again = evaluate_budget(doc(0.2, 4)).outputs["y"]
+    assert again.model_dump() == first.model_dump()
+    for _ in range(2):
+        with pytest.raises(InvalidInputError, match="dof must be > 0"):
+            evaluate_budget(doc(0.2, -1))
