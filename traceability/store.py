@@ -190,7 +190,8 @@ def load_register_from_db(session: Session, *, include_drafts: bool = False) -> 
     """Build the engine's register from the database (released certificates only).
 
     Eight ``SELECT`` statements of column tuples; certificates, points and references
-    come in id / position order so the register lists them as they were entered.
+    come in id order (the order they were entered; a certificate's points and references
+    are written once, in position order), so no sort is needed.
     """
     bodies = {
         row[0]: AccreditationBody(row[1], bool(row[2]), row[3])
@@ -256,7 +257,8 @@ def load_register_from_db(session: Session, *, include_drafts: bool = False) -> 
         .order_by(_c(TraceInstrument).id)
     ):
         instruments[row[0]] = Instrument(*row[1:8], row[8] or "", row[9])  # type: ignore[call-arg]
-    cert_rows = session.execute(
+    cert_rows = _fetch(
+        session,
         select(
             _c(TraceCertificate).id,
             _c(TraceCertificate).code,
@@ -267,9 +269,14 @@ def load_register_from_db(session: Session, *, include_drafts: bool = False) -> 
             _c(TraceCertificate).supersedes_id,
             _c(TraceCertificate).issued_on,
             _c(TraceCertificate).status,
-        ).order_by(_c(TraceCertificate).id)
-    ).all()
+        ).order_by(_c(TraceCertificate).id),
+        dates=(4, 5, 7),
+    )
     codes = {row[0]: row[1] for row in cert_rows}
+    instrument_codes = {ident: inst.id for ident, inst in instruments.items()}
+    issuer_codes = {ident: issuer.id for ident, issuer in issuers.items()}
+    no_refs: tuple[Reference, ...] = ()
+    no_points: tuple[Point, ...] = ()
     points = _points(session)
     references = _references(session, codes)
     certificates = []
@@ -289,12 +296,12 @@ def load_register_from_db(session: Session, *, include_drafts: bool = False) -> 
         certificates.append(
             Certificate(
                 code,
-                instruments[instrument_id].id,
-                issuers[issuer_id].id,
+                instrument_codes[instrument_id],
+                issuer_codes[issuer_id],
                 calibrated,
                 due,
-                references.get(ident, ()),
-                points.get(ident, ()),
+                references.get(ident, no_refs),
+                points.get(ident, no_points),
                 codes.get(supersedes) if supersedes is not None else None,
                 issued,
             )
@@ -326,10 +333,38 @@ def load_register_from_db(session: Session, *, include_drafts: bool = False) -> 
     )
 
 
+def _fetch(session: Session, stmt: Any, dates: tuple[int, ...] = ()) -> list[tuple[Any, ...]]:
+    """All rows of ``stmt`` as plain tuples straight from the driver (bulk loads).
+
+    SQLite returns dates as ISO text: the columns at ``dates`` are parsed; PostgreSQL
+    returns ``date`` objects.
+    """
+    connection = session.connection()
+    sql = str(stmt.compile(dialect=connection.dialect))
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql)
+        rows: list[tuple[Any, ...]] = list(cursor.fetchall())
+    finally:
+        cursor.close()
+    if dates and connection.dialect.name == "sqlite":
+        parse = dt.date.fromisoformat
+        converted = []
+        for row in rows:
+            values = list(row)
+            for index in dates:
+                if values[index] is not None:
+                    values[index] = parse(values[index][:10])
+            converted.append(tuple(values))
+        rows = converted
+    return rows
+
+
 def _points(session: Session) -> dict[int, tuple[Point, ...]]:
     shared: dict[tuple[Any, ...], Point] = {}
     grouped: dict[int, list[Point]] = {}
-    for row in session.execute(
+    for row in _fetch(
+        session,
         select(
             _c(TracePoint).certificate_id,
             _c(TracePoint).quantity,
@@ -340,7 +375,7 @@ def _points(session: Session) -> dict[int, tuple[Point, ...]]:
             _c(TracePoint).tolerance,
             _c(TracePoint).as_found_error,
             _c(TracePoint).as_left_error,
-        ).order_by(_c(TracePoint).certificate_id, _c(TracePoint).position, _c(TracePoint).id)
+        ).order_by(_c(TracePoint).id),
     ):
         key = tuple(row[1:])
         point = shared.get(key)
@@ -357,14 +392,13 @@ def _points(session: Session) -> dict[int, tuple[Point, ...]]:
 def _references(session: Session, codes: dict[int, str]) -> dict[int, tuple[Reference, ...]]:
     shared: dict[tuple[int, str | None], Reference] = {}
     grouped: dict[int, list[Reference]] = {}
-    for ident, used, quantity in session.execute(
+    for ident, used, quantity in _fetch(
+        session,
         select(
             _c(TraceReference).certificate_id,
             _c(TraceReference).reference_certificate_id,
             _c(TraceReference).quantity,
-        ).order_by(
-            _c(TraceReference).certificate_id, _c(TraceReference).position, _c(TraceReference).id
-        )
+        ).order_by(_c(TraceReference).id),
     ):
         key = (used, quantity)
         ref = shared.get(key)
