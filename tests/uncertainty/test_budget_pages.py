@@ -132,3 +132,35 @@ def test_tables_round_trip(entry: tuple[str, dict[str, object], object, str]) ->
         document, model_lines(document), inputs_frame(document), correlations_frame(document)
     )
     assert parse_budget(rebuilt) == parse_budget(document)
+
+
+def test_staff_adds_missing_input_in_editor_and_saves(app_test: AppTest) -> None:
+    """The assessor's catch fixed: add the hysteresis row back (data editor state), Save."""
+    _open(app_test, "staff")
+    _pick(app_test, "Dial pressure", "draft")
+    tag = str(_model_area(app_test).key).removeprefix("budget_model_")  # type: ignore[attr-defined]
+    _model_area(app_test).input("e = p_i + dp_res - p_S - dp_h")  # type: ignore[attr-defined]
+    app_test.session_state[f"budget_inputs_{tag}"] = {
+        "edited_rows": {},
+        "added_rows": [
+            {
+                "name": "dp_h",
+                "value": 0.0,
+                "unit": "kPa",
+                "distribution": "rectangular",
+                "half_width": 10.0,
+                "description": "hysteresis",
+            }
+        ],
+        "deleted_rows": [],
+    }
+    app_test.run()
+    app_test.button(key=f"budget_save_{tag}").click()
+    app_test.run()
+    assert not app_test.exception, app_test.exception
+    assert any("Saved" in s.value for s in app_test.success), [e.value for e in app_test.error]
+    app_test.button(key="budget_evaluate").click()
+    app_test.run()
+    assert any("U ≥ CMC" in i.value for i in app_test.info)
+    (table,) = [d.value for d in app_test.dataframe if "quantity" in d.value.columns]
+    assert list(table["quantity"]) == ["p_i", "dp_res", "p_S", "dp_h"]
