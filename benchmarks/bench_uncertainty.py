@@ -405,6 +405,7 @@ def section_b(repeats: int = 50) -> None:
             evaluate_budget,
             evaluate_many,
         )
+        from uncertainty.inputs import clear_input_cache
 
         compiled = compile_budget(doc)
         evaluate_many(compiled, {}, {})
@@ -418,9 +419,21 @@ def section_b(repeats: int = 50) -> None:
         evaluate_budget(doc)
         rows.append(
             (
-                "calib evaluate_budget, model seen before",
+                "calib evaluate_budget, same document again",
                 median_time(lambda: evaluate_budget(doc), repeats),
-                "document -> result document (model cache hit)",
+                "document -> result (model and inputs remembered)",
+            )
+        )
+
+        def new_values() -> None:
+            clear_input_cache()
+            evaluate_budget(doc)
+
+        rows.append(
+            (
+                "calib evaluate_budget, new input values",
+                median_time(new_values, repeats),
+                "document -> result (model remembered)",
             )
         )
 
@@ -432,7 +445,7 @@ def section_b(repeats: int = 50) -> None:
             (
                 "calib evaluate_budget, new model",
                 median_time(cold, repeats),
-                "document -> result document, parse + units + compile",
+                "document -> result: parse, units, compile, GUF",
             )
         )
     except Exception as exc:

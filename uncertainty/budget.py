@@ -29,7 +29,7 @@ from pydantic import ValidationError
 
 from uncertainty.errors import InvalidInputError
 from uncertainty.gum import GufCombination, combine, coverage_factor, output_covariance
-from uncertainty.inputs import InputSet, build_inputs
+from uncertainty.inputs import InputSet, build_inputs, clear_input_cache
 from uncertainty.model import CompiledModel, ParsedModel, compile_model, parse_model
 from uncertainty.rounding import result_statement
 from uncertainty.schema import (
@@ -126,8 +126,10 @@ input names and unit texts, the constants and the requested outputs."""
 
 
 def clear_model_cache() -> None:
-    """Forget every compiled model (benchmarks measure cold compiles with it)."""
+    """Forget every compiled model and remembered input quantity (benchmarks measure
+    cold evaluations with it)."""
     _MODEL_CACHE.clear()
+    clear_input_cache()
 
 
 def _compiled_model(doc: BudgetDocument, inputs: InputSet) -> tuple[ParsedModel, CompiledModel]:

@@ -56,7 +56,13 @@ from uncertainty.errors import InvalidInputError
 from uncertainty.schema import BudgetDocument, InputSpec
 from uncertainty.units import parse_unit
 
-__all__ = ["InputQuantity", "InputSet", "build_inputs", "student_t_quantile"]
+__all__ = [
+    "InputQuantity",
+    "InputSet",
+    "build_inputs",
+    "clear_input_cache",
+    "student_t_quantile",
+]
 
 _FORMS = (
     "standard_uncertainty",
@@ -348,6 +354,11 @@ def _one_input(name: str, spec: InputSpec) -> InputQuantity:
 
 _QUANTITIES: dict[tuple[object, ...], InputQuantity] = {}
 _MAX_QUANTITIES = 8192
+
+
+def clear_input_cache() -> None:
+    """Forget every remembered input quantity (benchmarks measure cold builds with it)."""
+    _QUANTITIES.clear()
 
 
 def _input_quantity(name: str, spec: InputSpec) -> InputQuantity:
