@@ -21,7 +21,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
 from sqlmodel import Session, col, select
 
 from calib.audit import audited_create, audited_delete, audited_update, new_version
@@ -29,8 +28,10 @@ from calib.permissions import Actor, Permission, require
 from calib.quality import open_corrective_action, raise_nonconformity
 from calib.records import CorrectiveAction, Nonconformity, Site
 from ilc.assigned import METHODS
+from ilc.documents import CoverageRow, HistoryPoint, MeasurandHistory, RoundSummary, SignalOut
 from ilc.evaluate import evaluate_round
 from ilc.history import RoundPoint, history_signals
+from ilc.plan import coverage_status
 from ilc.records import PTPlanItem, PTResult, PTRound, PTScheme, PTScore, PTSubdiscipline
 from ilc.schema import ScoreReportDocument, build_report
 from ilc.tabular import ResultRow, parse_results_bytes, parse_results_records
@@ -68,84 +69,6 @@ __all__ = [
 #: A plan item is ``due`` when its next participation falls within this many days.
 DUE_WITHIN_DAYS = 180
 _EDITABLE_STATUS = "open"
-
-
-class _Doc(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class RoundSummary(_Doc):
-    """One row of the round list (latest version of each round)."""
-
-    id: int
-    code: str
-    scheme: str
-    provider: str
-    measurand: str
-    unit: str
-    subdiscipline: str | None
-    site: str | None
-    opened_on: dt.date
-    closes_on: dt.date
-    method: str
-    status: str
-    version: int
-    results: int
-    own_participant: str | None
-    own_en: float | None
-    own_z: float | None
-    own_verdict: str | None
-
-
-class SignalOut(_Doc):
-    """An action signal of the history (ISO 13528:2022 9.4.2, 9.7.2; ISO 7870-2)."""
-
-    code: str
-    round: str
-    message: str
-    reference: str
-
-
-class HistoryPoint(_Doc):
-    """The lab's result and scores in one scored round."""
-
-    round_id: int
-    round: str
-    date: dt.date
-    value: float
-    unit: str
-    assigned_value: float
-    en: float | None
-    z: float | None
-    z_choice: str | None
-    zeta: float | None
-    en_verdict: str | None
-    z_verdict: str | None
-
-
-class MeasurandHistory(_Doc):
-    """Output of ``calib ilc history --json``: points oldest first and the signals."""
-
-    measurand: str
-    en_limit: float
-    window: int
-    points: list[HistoryPoint]
-    signals: list[SignalOut]
-
-
-class CoverageRow(_Doc):
-    """PT-plan coverage of one sub-discipline at one site (ILAC P9 4.2)."""
-
-    subdiscipline: str
-    name: str
-    site: str
-    cycle_start: dt.date
-    cycle_end: dt.date
-    min_rounds: int
-    rounds_in_cycle: int
-    last_participation: dt.date | None
-    next_due: dt.date
-    status: str
 
 
 @dataclass(frozen=True)
@@ -927,13 +850,6 @@ def measurand_history(
     )
 
 
-def _add_years(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
-
-
 def pt_coverage(
     session: Session,
     actor: Actor,
@@ -945,11 +861,8 @@ def pt_coverage(
     """PT-plan coverage per sub-discipline and site: ``covered``, ``due`` or ``overdue``.
 
     A participation is a round (latest version, any status) of the sub-discipline at
-    the site with a result of the lab, dated by its closing date. The next
-    participation is due ``cycle_years / min_rounds`` years after the last one (the
-    first by the end of the first cycle); ``overdue`` when that date has passed,
-    ``due`` when it falls within ``due_within_days`` or the current cycle ends that
-    soon with fewer than ``min_rounds`` participations, else ``covered``.
+    the site with a result of the lab, dated by its closing date; the status rule is
+    :func:`ilc.plan.coverage_status`.
 
     References
     ----------
@@ -973,37 +886,30 @@ def pt_coverage(
         if rid in hidden or rid not in own_rounds:
             continue
         dates.setdefault((r.subdiscipline_id, r.site_id), []).append(r.closes_on)
-    horizon = as_of + dt.timedelta(days=due_within_days)
     out: list[CoverageRow] = []
     for item in items:
         sub = subs.get(item.subdiscipline_id)
-        cycle_start = item.cycle_start
-        while _add_years(cycle_start, item.cycle_years) <= as_of:
-            cycle_start = _add_years(cycle_start, item.cycle_years)
-        cycle_end = _add_years(cycle_start, item.cycle_years)
-        done = sorted(d for d in dates.get((item.subdiscipline_id, item.site_id), []) if d <= as_of)
-        in_cycle = sum(1 for d in done if cycle_start <= d < cycle_end)
-        last = done[-1] if done else None
-        interval = dt.timedelta(days=round(365.25 * item.cycle_years / item.min_rounds))
-        next_due = last + interval if last else _add_years(item.cycle_start, item.cycle_years)
-        if next_due < as_of:
-            status = "overdue"
-        elif next_due <= horizon or (in_cycle < item.min_rounds and cycle_end <= horizon):
-            status = "due"
-        else:
-            status = "covered"
+        done = dates.get((item.subdiscipline_id, item.site_id), [])
+        status = coverage_status(
+            item.cycle_start,
+            item.cycle_years,
+            item.min_rounds,
+            done,
+            as_of=as_of,
+            due_within_days=due_within_days,
+        )
         out.append(
             CoverageRow(
                 subdiscipline=sub.code if sub else str(item.subdiscipline_id),
                 name=sub.name if sub else "",
                 site=sites.get(item.site_id, str(item.site_id)),
-                cycle_start=cycle_start,
-                cycle_end=cycle_end,
+                cycle_start=status.cycle_start,
+                cycle_end=status.cycle_end,
                 min_rounds=item.min_rounds,
-                rounds_in_cycle=in_cycle,
-                last_participation=last,
-                next_due=next_due,
-                status=status,
+                rounds_in_cycle=status.rounds_in_cycle,
+                last_participation=status.last_participation,
+                next_due=status.next_due,
+                status=status.status,
             )
         )
     out.sort(key=lambda c: (c.site, c.subdiscipline))

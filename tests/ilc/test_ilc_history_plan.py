@@ -177,3 +177,20 @@ def test_pt_coverage_covered_due_overdue(db: tuple[Session, int]) -> None:
             cycle_start=start,
             min_rounds=0,
         )
+
+
+def test_plan_docstring_examples_and_bad_plan() -> None:
+    """ILAC P9:01/2024 4.2 examples in ``ilc.plan`` run as doctests."""
+    import doctest
+
+    import ilc.plan
+
+    result = doctest.testmod(ilc.plan)
+    assert result.attempted > 0 and result.failed == 0
+    with pytest.raises(InvalidInputError) as info:
+        ilc.plan.coverage_status(dt.date(2024, 1, 1), 4, 0, [], as_of=dt.date(2026, 1, 1))
+    assert info.value.field == "min_rounds"
+    twice = ilc.plan.coverage_status(
+        dt.date(2024, 1, 1), 4, 2, [dt.date(2024, 6, 1)], as_of=dt.date(2026, 11, 23)
+    )
+    assert (twice.next_due, twice.status) == (dt.date(2026, 6, 1), "overdue")
