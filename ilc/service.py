@@ -716,20 +716,37 @@ def open_actions_for_round(
     """Open a nonconformity and a corrective action for each unsatisfactory own result.
 
     Idempotent: a result that already has a nonconformity (``source_table`` =
-    ``pt_result``) gets no second one; one without a corrective action gets one.
-    Returns the nonconformities linked to the round's unsatisfactory own results.
+    ``pt_result``), or whose participant had one in an earlier version of the same
+    round, gets no second one; one without a corrective action gets one. Returns the
+    nonconformities linked to the round's unsatisfactory own results.
     """
     require(actor, Permission.RAISE_NONCONFORMITY)
     found = get_round(session, actor, round_id)
+    chain = [round_id]
+    previous = found.supersedes_id
+    while previous is not None and previous not in chain:
+        chain.append(previous)
+        earlier = session.get(PTRound, previous)
+        previous = earlier.supersedes_id if earlier is not None else None
     out: list[Nonconformity] = []
     for result, score in round_scores(session, actor, round_id):
         if not result.is_own_lab or _overall_verdict(score) != "unsatisfactory":
             continue
-        nc = session.exec(
-            select(Nonconformity).where(
-                Nonconformity.source_table == "pt_result",
-                Nonconformity.source_id == str(result.id),
+        same_result = [
+            str(i)
+            for i in session.exec(
+                select(PTResult.id).where(
+                    col(PTResult.round_id).in_(chain), PTResult.participant == result.participant
+                )
             )
+        ]
+        nc = session.exec(
+            select(Nonconformity)
+            .where(
+                Nonconformity.source_table == "pt_result",
+                col(Nonconformity.source_id).in_(same_result),
+            )
+            .order_by(col(Nonconformity.id))
         ).first()
         if nc is None:
             z = _chosen_z(score)

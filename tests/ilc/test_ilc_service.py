@@ -110,6 +110,8 @@ def test_scored_round_is_immutable_change_is_a_new_version(session: Session) -> 
     new = {s.participant: s.en for _, s in round_scores(session, ASSESSOR, cid)}
     assert old["L01"] == pytest.approx(0.83, abs=0.005)
     assert new["L01"] != old["L01"]
+    # L04 (our lab) is unsatisfactory in both versions: still one nonconformity
+    assert len(session.exec(select(Nonconformity)).all()) == 1
     session.commit()
 
 
