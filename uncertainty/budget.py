@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import math
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -121,6 +122,7 @@ class CompiledBudget:
 
 _MODEL_CACHE: OrderedDict[tuple[Any, ...], tuple[ParsedModel, CompiledModel]] = OrderedDict()
 MODEL_CACHE_SIZE = 128
+_MODEL_LOCK = threading.Lock()
 """Compiled models kept (least recently used first out), keyed by the model text, the
 input names and unit texts, the constants and the requested outputs."""
 
@@ -128,7 +130,8 @@ input names and unit texts, the constants and the requested outputs."""
 def clear_model_cache() -> None:
     """Forget every compiled model and remembered input quantity (benchmarks measure
     cold evaluations with it)."""
-    _MODEL_CACHE.clear()
+    with _MODEL_LOCK:
+        _MODEL_CACHE.clear()
     clear_input_cache()
 
 
@@ -147,10 +150,11 @@ def _compiled_model(doc: BudgetDocument, inputs: InputSet) -> tuple[ParsedModel,
         if doc.outputs is None
         else tuple((name, spec.unit) for name, spec in doc.outputs.items()),
     )
-    hit = _MODEL_CACHE.get(key)
-    if hit is not None:
-        _MODEL_CACHE.move_to_end(key)
-        return hit
+    with _MODEL_LOCK:  # the editor page evaluates in several Streamlit threads
+        hit = _MODEL_CACHE.get(key)
+        if hit is not None:
+            _MODEL_CACHE.move_to_end(key)
+            return hit
     constants: dict[str, tuple[float, pint.Unit]] = {
         name: (spec.value, parse_unit(spec.unit, field=f"constants.{name}.unit"))
         for name, spec in doc.constants.items()
@@ -164,9 +168,10 @@ def _compiled_model(doc: BudgetDocument, inputs: InputSet) -> tuple[ParsedModel,
         }
     units = {q.name: q.unit for q in inputs.quantities}
     model = compile_model(parsed, units, constants=constants, outputs=outputs)
-    _MODEL_CACHE[key] = (parsed, model)
-    if len(_MODEL_CACHE) > MODEL_CACHE_SIZE:
-        _MODEL_CACHE.popitem(last=False)
+    with _MODEL_LOCK:
+        _MODEL_CACHE[key] = (parsed, model)
+        if len(_MODEL_CACHE) > MODEL_CACHE_SIZE:
+            _MODEL_CACHE.popitem(last=False)
     return parsed, model
 
 
