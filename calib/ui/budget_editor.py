@@ -89,21 +89,75 @@ def _list(user: Any) -> tuple[dict[int, str], list[UncertaintyBudget]]:
     return procedures, budgets
 
 
+def _line_inputs(prefix: str, line: CmcLine, disabled: bool = False) -> CmcLine:
+    """Fields of a CMC line (measurand, range, claimed CMC); 0 or empty means none."""
+    c1, c2, c3, c4 = st.columns([2, 1, 1, 1])
+    measurand = c1.text_input(
+        "Measurand", value=line.measurand, key=f"{prefix}_measurand", disabled=disabled
+    )
+    low = c2.number_input(
+        "Range from",
+        value=line.range_min,
+        key=f"{prefix}_range_min",
+        format="%g",
+        disabled=disabled,
+    )
+    high = c3.number_input(
+        "Range to", value=line.range_max, key=f"{prefix}_range_max", format="%g", disabled=disabled
+    )
+    range_unit = c4.text_input(
+        "Range unit", value=line.range_unit, key=f"{prefix}_range_unit", disabled=disabled
+    )
+    d1, d2, d3 = st.columns([1, 1, 2])
+    cmc = d1.number_input(
+        "CMC claimed (U, about 95 %)",
+        value=line.cmc_expanded_uncertainty,
+        min_value=0.0,
+        key=f"{prefix}_cmc",
+        format="%g",
+        disabled=disabled,
+    )
+    cmc_unit = d2.text_input(
+        "CMC unit", value=line.cmc_unit, key=f"{prefix}_cmc_unit", disabled=disabled
+    )
+    output = d3.text_input(
+        "Model output (empty: the first)",
+        value=line.output,
+        key=f"{prefix}_output",
+        disabled=disabled,
+    )
+    return CmcLine(
+        measurand=measurand,
+        output=output,
+        range_min=low,
+        range_max=high,
+        range_unit=range_unit,
+        cmc_expanded_uncertainty=cmc or None,
+        cmc_unit=cmc_unit,
+    )
+
+
+def _line_form(user: Any, budget: UncertaintyBudget, editable: bool) -> None:
+    current = CmcLine.model_validate(budget, from_attributes=True)
+    with st.expander("CMC line", expanded=False):
+        line = _line_inputs(f"budget_line_{budget.id}_{budget.version}", current, not editable)
+        if editable and st.button("Save CMC line", key=f"budget_line_save_{budget.id}"):
+            try:
+                with db_session() as session:
+                    update_draft(session, user, int(budget.id or 0), line=line)
+                _flash("CMC line saved.")
+                st.rerun()
+            except CalibError as exc:
+                st.error(f"Not saved: {exc}")
+
+
 def _import_form(user: Any, procedures: dict[int, str]) -> None:
     with st.expander("Import a budget document (JSON)"):
         upload = st.file_uploader("Budget JSON", type=["json"], key="budget_upload")
         target = st.selectbox("For procedure", list(procedures.values()), key="budget_import_proc")
-        c1, c2, c3 = st.columns(3)
-        measurand = c1.text_input("Measurand", key="budget_import_measurand")
-        cmc = c2.number_input("CMC claimed (U)", min_value=0.0, value=0.0, key="budget_import_cmc")
-        cmc_unit = c3.text_input("CMC unit", key="budget_import_cmc_unit")
+        line = _line_inputs("budget_import", CmcLine())
         if st.button("Import", key="budget_import", disabled=upload is None):
             procedure_id = next(pid for pid, label in procedures.items() if label == target)
-            line = CmcLine(
-                measurand=measurand,
-                cmc_expanded_uncertainty=cmc or None,
-                cmc_unit=cmc_unit,
-            )
             try:
                 with db_session() as session:
                     created = import_budget(
@@ -381,6 +435,7 @@ def render() -> None:
                 else "your role reviews and comments."
             )
         )
+    _line_form(user, budget, editable)
     _editor(user, budget, editable)
     st.subheader("Results")
     if allowed(user.role, Permission.EDIT_RECORDS):

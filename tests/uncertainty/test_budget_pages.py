@@ -164,3 +164,21 @@ def test_staff_adds_missing_input_in_editor_and_saves(app_test: AppTest) -> None
     assert any("U ≥ CMC" in i.value for i in app_test.info)
     (table,) = [d.value for d in app_test.dataframe if "quantity" in d.value.columns]
     assert list(table["quantity"]) == ["p_i", "dp_res", "p_S", "dp_h"]
+
+
+def test_staff_changes_cmc_line_of_draft(app_test: AppTest) -> None:
+    _open(app_test, "staff")
+    _pick(app_test, "Dial pressure", "draft")
+    (cmc,) = [
+        n
+        for n in app_test.number_input
+        if str(n.key).startswith("budget_line_") and str(n.key).endswith("_cmc")
+    ]
+    assert cmc.value == 13.0
+    cmc.set_value(6.0)
+    app_test.run()
+    app_test.button(key=next(b.key for b in app_test.button if "line_save" in str(b.key))).click()
+    app_test.run()
+    assert not app_test.exception, app_test.exception
+    assert "CMC line saved." in [s.value for s in app_test.success]
+    assert any("CMC claimed 6 kPa" in i.value and "U ≥ CMC" in i.value for i in app_test.info)
