@@ -255,6 +255,15 @@ def _evaluate(user: Any, budget: UncertaintyBudget) -> None:
     if c4.button("Evaluate", key="budget_evaluate", type="primary"):
         seed = int(seed_text) if seed_text.strip().isdigit() else None
         bar = st.progress(0.0, text="Monte Carlo") if monte_carlo else None
+        if monte_carlo:
+            # A click reruns the script: Streamlit stops this run at the next progress
+            # update (between chunks), the transaction rolls back and nothing is stored.
+            st.button(
+                "Cancel Monte Carlo",
+                key="budget_mc_cancel",
+                on_click=_flash,
+                args=("Monte Carlo cancelled: nothing was stored.",),
+            )
 
         def progress(done: int, total: int) -> None:
             if bar is not None and total:
