@@ -11,7 +11,8 @@ findings. A realistic picture: mostly conforming, a handful of genuine findings.
 
 The foundation's demo assigns performers and authorisers at random; the
 authorisations they lacked are added here (the demo's "authorisation matrix"),
-except one lapsed authorisation, which stays a genuine finding.
+except for the person and procedure with the fewest recent jobs, which stays a
+genuine finding.
 """
 
 from __future__ import annotations
@@ -50,9 +51,8 @@ from calib.assessment.service import (
 )
 from calib.assessment.spc import individuals_chart
 from calib.audit import audited_create
-from calib.lab import create_job
 from calib.permissions import Principal
-from calib.records import Authorisation, Customer, Job, Person, Procedure
+from calib.records import Authorisation, Job, Procedure
 
 if TYPE_CHECKING:
     from calib.demo import DemoContext
@@ -160,7 +160,8 @@ def _fix_authorisations(session: Session, ctx: DemoContext, procedures: dict[int
     for auth in session.exec(select(Authorisation)):
         auths.setdefault((auth.person_id, procedures[auth.procedure_id]), []).append(auth)
     lapsed = {key for key, found in auths.items() if all(a.valid_until < ctx.as_of for a in found)}
-    missing: set[tuple[int, str]] = set()
+    missing: dict[tuple[int, str], int] = {}
+    since = ctx.as_of - dt.timedelta(days=365)
     for job in session.exec(select(Job)):
         code = procedures[job.procedure_id]
         for person, day in (
@@ -170,8 +171,13 @@ def _fix_authorisations(session: Session, ctx: DemoContext, procedures: dict[int
             if person is None or day is None or (person, code) in lapsed:
                 continue
             if not any(a.valid_from <= day <= a.valid_until for a in auths.get((person, code), [])):
-                missing.add((person, code))
+                missing[(person, code)] = missing.get((person, code), 0) + (day >= since)
+    # The pair with the fewest recent jobs stays unauthorised: a genuine finding.
+    recent = sorted((n, key) for key, n in missing.items() if n > 0)
+    kept = recent[0][1] if recent else None
     for person, code in sorted(missing):
+        if (person, code) == kept:
+            continue
         audited_create(
             session,
             Authorisation(
@@ -183,25 +189,6 @@ def _fix_authorisations(session: Session, ctx: DemoContext, procedures: dict[int
             ),
             ctx.actor,
         )
-    # One job of the last days performed under a lapsed authorisation: a genuine finding.
-    if lapsed:
-        person, code = sorted(lapsed)[0]
-        performer = session.get(Person, person)
-        customer = session.exec(select(Customer).order_by(col(Customer.id))).first()
-        if performer is not None and customer is not None:
-            create_job(
-                session,
-                ctx.actor,
-                site_id=performer.site_id,
-                customer_id=int(customer.id or 0),
-                procedure_id=ctx.procedure_ids[code],
-                item_description="Customer item (urgent request)",
-                item_serial="SN-URGENT-1",
-                received_on=ctx.as_of - dt.timedelta(days=2),
-                due_on=ctx.as_of + dt.timedelta(days=5),
-                performed_by_id=person,
-                status="in_progress",
-            )
 
 
 def seed_demo(session: Session, context: DemoContext) -> None:
