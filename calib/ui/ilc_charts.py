@@ -81,7 +81,19 @@ def _colour_cell(text: object) -> str:
 def style_verdicts(frame: pd.DataFrame) -> Any:
     """A pandas Styler colouring the verdict columns (green, orange, red)."""
     columns: list[Any] = [c for c in frame.columns if str(c).endswith("verdict")]
-    return frame.style.map(_colour_cell, subset=columns).format(precision=3, na_rep="–")
+    formats = {
+        "value": "{:.10g}",
+        "U": "{:.2g}",
+        "k": "{:.3g}",
+        "D": "{:.3g}",
+        "D %": "{:.3g}",
+        "En": "{:.2f}",
+        "z": "{:.2f}",
+        "ζ": "{:.2f}",
+        "U(D)": "{:.2g}",
+    }
+    present: dict[Any, Any] = {k: v for k, v in formats.items() if k in frame.columns}
+    return frame.style.map(_colour_cell, subset=columns).format(present, na_rep="–")
 
 
 def en_chart(frame: pd.DataFrame, en_limit: float = 1.0) -> alt.LayerChart | alt.FacetChart:

@@ -49,7 +49,17 @@ def render() -> None:
         ]
     )
     st.altair_chart(history_chart(frame), use_container_width=True)
-    st.dataframe(frame, hide_index=True, key="ilc_history_table")
+    st.dataframe(
+        frame,
+        hide_index=True,
+        column_config={
+            "value": st.column_config.NumberColumn(format="%.10g"),
+            "x_pt": st.column_config.NumberColumn(format="%.10g"),
+            "En": st.column_config.NumberColumn(format="%.2f"),
+            "z": st.column_config.NumberColumn(format="%.2f"),
+            "ζ": st.column_config.NumberColumn(format="%.2f"),
+        },
+    )
     if history.signals:
         for s in history.signals:
             st.error(f"**{s.round}**: {s.message} ({s.reference})")

@@ -103,6 +103,11 @@ def _render_round(round_id: int) -> None:
                     for r in results
                 ],
                 hide_index=True,
+                column_config={
+                    "value": st.column_config.NumberColumn(format="%.10g"),
+                    "U": st.column_config.NumberColumn(format="%.2g"),
+                    "k": st.column_config.NumberColumn(format="%.3g"),
+                },
             )
         if allowed(user.role, Permission.APPROVE_RECORDS) and results:
             if st.button("Score round", key="ilc_score_button", type="primary"):
