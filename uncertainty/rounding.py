@@ -123,6 +123,9 @@ def _percent(probability: float) -> str:
     return f"{pct:.3g}" if pct < 99.95 else f"{pct:.4g}"
 
 
+_PRACTICALLY_INFINITE_DOF = 10_000
+
+
 def result_statement(
     name: str,
     value: float,
@@ -164,6 +167,10 @@ def result_statement(
         parts.append("ν_eff undefined")
     elif math.isinf(effective_dof):
         parts.append("ν_eff = ∞")
+    elif effective_dof > _PRACTICALLY_INFINITE_DOF:
+        # Past 10⁴ the t quantile equals the normal one to the digits k is printed
+        # with; a 28-digit ν_eff (a near-zero finite-dof contribution) says nothing.
+        parts.append(f"ν_eff > {_PRACTICALLY_INFINITE_DOF:,}".replace(",", " "))
     else:
         parts.append(f"ν_eff = {max(1, math.floor(effective_dof))}")
     return f"{body} ({', '.join(parts)})"

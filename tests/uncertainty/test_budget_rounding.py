@@ -63,6 +63,14 @@ def test_statement_undefined_dof_and_fixed_k() -> None:
     assert text == "y = 5.00 ± 0.50 (k = 2.00, ν_eff undefined)"
 
 
+def test_statement_caps_a_practically_infinite_dof() -> None:
+    """Regression: a near-zero finite-dof contribution gave ν_eff ≈ 4.6e27, printed as a
+    28-digit integer in the demo's statements; above 10⁴ the statement says so instead."""
+    text = result_statement("y", 5.0, "V", 0.5, 2.0, 0.9545, 4.556e27)
+    assert text == "y = 5.00 V ± 0.50 V (k = 2.00, p ≈ 95 %, ν_eff > 10 000)"
+    assert "ν_eff = 9999)" in result_statement("y", 5.0, "V", 0.5, 2.0, 0.9545, 9999.5)
+
+
 def test_tiny_uncertainty_does_not_raise_invalid_operation() -> None:
     """Regression (found by hypothesis in test_gum_properties): u ≈ 1e-96 made
     ``round_to_quantum`` raise ``decimal.InvalidOperation`` (28-digit default context)."""
