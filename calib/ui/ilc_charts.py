@@ -167,7 +167,8 @@ def z_chart(frame: pd.DataFrame) -> alt.LayerChart | alt.FacetChart:
             ),
         )
     )
-    return alt.layer(rules, points).properties(height=320, title="z scores with ±2 / ±3 lines")
+    layered: alt.LayerChart = alt.layer(rules, points).resolve_scale(color="independent")
+    return layered.properties(height=320, title="z scores with ±2 / ±3 lines")
 
 
 def history_chart(points: pd.DataFrame) -> alt.LayerChart | alt.FacetChart:
