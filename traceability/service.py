@@ -61,6 +61,7 @@ __all__ = [
     "asset_register",
     "cached_register",
     "certificate_findings",
+    "chain_graph",
     "check",
     "check_report",
     "equipment_status_for_jobs",
@@ -85,6 +86,8 @@ EQUIPMENT_CODES = frozenset(
 UNCERTAINTY_CODES = frozenset({"UNCERTAINTY_BELOW_CMC", "UNCERTAINTY_BELOW_REFERENCE"})
 
 _cache_lock = threading.Lock()
+#: The cached checker memoises per date: one engine query at a time per process.
+_engine_lock = threading.RLock()
 _cache: dict[str, tuple[str, Register, ChainChecker]] = {}
 
 
@@ -157,7 +160,21 @@ def check(
         for code in certificates:
             if code not in register.certificates:
                 raise NotFoundError(f"certificate {code!r} is not in the register")
-    return check_register(register, as_of, certificates=certificates, checker=checker)
+    with _engine_lock:
+        return check_register(register, as_of, certificates=certificates, checker=checker)
+
+
+def chain_graph(
+    session: Session, actor: Actor, certificate: str, *, as_of: dt.date
+) -> tuple[CertificateVerdict, str]:
+    """One certificate's verdict and its chain as Graphviz DOT text (links by verdict)."""
+    from traceability.graph import chain_dot
+
+    register, checker = _register(session, actor)
+    if certificate not in register.certificates:
+        raise NotFoundError(f"certificate {certificate!r} is not in the register")
+    with _engine_lock:
+        return checker.verdict(certificate, as_of), chain_dot(checker, certificate, as_of)
 
 
 def check_report(session: Session, actor: Actor, *, as_of: dt.date) -> CheckReportDocument:
@@ -515,7 +532,9 @@ def equipment_status_for_jobs(
             continue
         if all_certificates and not cert.references and cert.id not in jobs:
             continue
-        problems = tuple(f for f in checker.local(cert.id).findings if f.code in EQUIPMENT_CODES)
+        with _engine_lock:
+            local = checker.local(cert.id).findings
+        problems = tuple(f for f in local if f.code in EQUIPMENT_CODES)
         items.append(
             JobEquipmentStatus(
                 cert.id,

@@ -10,8 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from calib.ui.context import current_user, db_session, today
-from traceability.graph import chain_dot
-from traceability.service import cached_register, check
+from traceability.service import chain_graph, check
 
 __all__ = ["render"]
 
@@ -27,7 +26,6 @@ def render() -> None:
     as_of = st.date_input("Check as of", value=today(), key="trace_chain_as_of")
     with db_session() as session:
         result = check(session, user, as_of=as_of)
-        _, checker = cached_register(session)
     if not result.verdicts:
         st.info("No certificate issued on or before this date.")
         return
@@ -58,9 +56,10 @@ def render() -> None:
     chosen: str | None = st.selectbox("Certificate", choices, key="trace_chain_certificate")
     if chosen is None:
         return
-    verdict = checker.verdict(chosen, as_of)
+    with db_session() as session:
+        verdict, dot = chain_graph(session, user, chosen, as_of=as_of)
     st.subheader(f"Chain of {chosen}: {'traceable' if verdict.traceable else 'NOT traceable'}")
-    st.graphviz_chart(chain_dot(checker, chosen, as_of))
+    st.graphviz_chart(dot)
     for finding in verdict.findings:
         text = f"**{finding.code}** ({finding.severity}, {finding.clause}): {finding.message}"
         if finding.severity == "fail":
