@@ -133,7 +133,7 @@ class TraceCertificate(SQLModel, table=True):
     calibrated_on: dt.date = Field(index=True)
     due_on: dt.date | None = None
     issued_on: dt.date | None = None
-    supersedes_id: int | None = Field(default=None, foreign_key="trace_certificate.id")
+    supersedes_id: int | None = Field(default=None, foreign_key="trace_certificate.id", index=True)
     job_id: int | None = Field(default=None, foreign_key="job.id", index=True)
     status: str = "released"
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0002_traceability
 Revises: 0001_foundation
-Create Date: 2026-11-23 02:31:45.663501
+Create Date: 2026-11-23 03:25:23.625170
 """
 
 from __future__ import annotations
@@ -184,6 +184,9 @@ def upgrade() -> None:
             batch_op.f("ix_trace_certificate_issuer_id"), ["issuer_id"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_trace_certificate_job_id"), ["job_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_trace_certificate_supersedes_id"), ["supersedes_id"], unique=False
+        )
 
     op.create_table(
         "trace_impact_item",
@@ -319,6 +322,7 @@ def downgrade() -> None:
 
     op.drop_table("trace_impact_item")
     with op.batch_alter_table("trace_certificate", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_trace_certificate_supersedes_id"))
         batch_op.drop_index(batch_op.f("ix_trace_certificate_job_id"))
         batch_op.drop_index(batch_op.f("ix_trace_certificate_issuer_id"))
         batch_op.drop_index(batch_op.f("ix_trace_certificate_instrument_id"))
