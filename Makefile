@@ -24,7 +24,9 @@ check: test
 
 bench: install
 	@$(VENV)/bin/python -m pip install -q --disable-pip-version-check -e '.[dev,bench]'
-	$(VENV)/bin/python benchmarks/run_all.py
+	$(VENV)/bin/python benchmarks/bench_uncertainty.py
+	$(VENV)/bin/python benchmarks/bench_ilc.py
+	$(VENV)/bin/python benchmarks/bench_trace.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
