@@ -38,12 +38,15 @@ __all__ = [
     "AuditProblem",
     "AuditReport",
     "actor_name",
+    "audit_record_id",
+    "audit_table_name",
     "audited_create",
     "audited_delete",
     "audited_models",
     "audited_update",
     "canonical_json",
     "entry_hash",
+    "lock_audit_head",
     "new_version",
     "record_state",
     "verify_audit",
@@ -107,12 +110,14 @@ def record_state(obj: SQLModel) -> dict[str, Any]:
     return state
 
 
-def _record_id(obj: SQLModel) -> str:
+def audit_record_id(obj: SQLModel) -> str:
+    """The record id an audit entry names: the primary key, ``/``-joined when composite."""
     identity = sa_inspect(type(obj)).primary_key_from_instance(obj)
     return "/".join(str(part) for part in identity)
 
 
-def _table_name(obj: SQLModel) -> str:
+def audit_table_name(obj: SQLModel) -> str:
+    """The table an audit entry names."""
     return str(sa_inspect(type(obj)).local_table.name)
 
 
@@ -145,7 +150,7 @@ def entry_hash(
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def _lock_head(session: Session) -> AuditHead:
+def lock_audit_head(session: Session) -> AuditHead:
     """Lock the chain head (creating it if absent) and return it, fresh from the database.
 
     The lock is held until the transaction ends, so the head is locked once per
@@ -180,7 +185,7 @@ def _append(
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
 ) -> AuditEntry:
-    head = _lock_head(session)
+    head = lock_audit_head(session)
     sequence = head.sequence + 1
     recorded_at = dt.datetime.now(dt.UTC)
     before_text = None if before is None else canonical_json(before)
@@ -230,7 +235,7 @@ def _check_mutable(session: Session, obj: SQLModel) -> None:
     stored = history.deleted[0] if history.deleted else obj.status
     if stored in _immutable_statuses(obj):
         raise ImmutableRecordError(
-            f"{_table_name(obj)} {_record_id(obj)} is {stored}; create a new version "
+            f"{audit_table_name(obj)} {audit_record_id(obj)} is {stored}; create a new version "
             "instead of changing it"
         )
 
@@ -244,8 +249,8 @@ def audited_create(session: Session, obj: T, actor: str | _Named) -> T:
         session,
         actor=name,
         action="create",
-        table_name=_table_name(obj),
-        record_id=_record_id(obj),
+        table_name=audit_table_name(obj),
+        record_id=audit_record_id(obj),
         before=None,
         after=record_state(obj),
     )
@@ -270,7 +275,7 @@ def audited_update(session: Session, obj: T, changes: dict[str, Any], actor: str
     for key in changes:
         if key not in columns:
             raise InvalidInputError(
-                f"{_table_name(obj)} has no field {key!r}; allowed: {', '.join(sorted(columns))}",
+                f"{audit_table_name(obj)} has no field {key!r}; allowed: {', '.join(sorted(columns))}",
                 field=key,
             )
         if key in primary:
@@ -284,8 +289,8 @@ def audited_update(session: Session, obj: T, changes: dict[str, Any], actor: str
         session,
         actor=name,
         action="update",
-        table_name=_table_name(obj),
-        record_id=_record_id(obj),
+        table_name=audit_table_name(obj),
+        record_id=audit_record_id(obj),
         before=before,
         after=record_state(obj),
     )
@@ -297,7 +302,7 @@ def audited_delete(session: Session, obj: SQLModel, actor: str | _Named) -> None
     name = actor_name(actor)
     _check_mutable(session, obj)
     before = record_state(obj)
-    table_name, record_id = _table_name(obj), _record_id(obj)
+    table_name, record_id = audit_table_name(obj), audit_record_id(obj)
     session.delete(obj)
     session.flush()
     _append(
@@ -322,7 +327,7 @@ def new_version(session: Session, obj: T, changes: dict[str, Any], actor: str | 
     columns = {attr.key for attr in mapper.column_attrs}
     if not {"version", "supersedes_id"} <= columns:
         raise InvalidInputError(
-            f"{_table_name(obj)} is not versioned: it needs version and supersedes_id columns",
+            f"{audit_table_name(obj)} is not versioned: it needs version and supersedes_id columns",
             field="version",
         )
     primary = {col.key for col in mapper.primary_key}
@@ -333,7 +338,7 @@ def new_version(session: Session, obj: T, changes: dict[str, Any], actor: str | 
         data["status"] = "draft"
     for key in changes:
         if key not in columns or key in primary:
-            raise InvalidInputError(f"{_table_name(obj)} has no field {key!r}", field=key)
+            raise InvalidInputError(f"{audit_table_name(obj)} has no field {key!r}", field=key)
     data.update(changes)
     copy = type(obj)(**data)
     return audited_create(session, copy, actor)
@@ -490,7 +495,7 @@ def verify_audit(session: Session) -> AuditReport:
         seen: set[str] = set()
         for row in session.exec(select(model)):
             report.records_checked += 1
-            record_id = _record_id(row)
+            record_id = audit_record_id(row)
             seen.add(record_id)
             key = (table_name, record_id)
             if key not in last_state or last_state[key] is None:

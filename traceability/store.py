@@ -23,12 +23,12 @@ from sqlalchemy import Float, Numeric, select  # noqa: TID251 - service-side mod
 from sqlmodel import Session, SQLModel  # noqa: TID251 - service-side module
 
 from calib.audit import (
-    _lock_head,
-    _record_id,
-    _table_name,
     actor_name,
+    audit_record_id,
+    audit_table_name,
     canonical_json,
     entry_hash,
+    lock_audit_head,
     record_state,
 )
 from calib.permissions import Actor
@@ -86,7 +86,10 @@ def audited_create_many(session: Session, objs: Sequence[T], actor: Actor | str)
     _append_creates(
         session,
         actor,
-        [(_table_name(obj), _record_id(obj), canonical_json(record_state(obj))) for obj in objs],
+        [
+            (audit_table_name(obj), audit_record_id(obj), canonical_json(record_state(obj)))
+            for obj in objs
+        ],
     )
     return list(objs)
 
@@ -139,7 +142,7 @@ def _append_creates(
 ) -> None:
     """Append one ``create`` entry per (table, record id, canonical after-state)."""
     name = actor_name(actor)
-    head = _lock_head(session)
+    head = lock_audit_head(session)
     sequence, previous = head.sequence, head.hash
     recorded_at = dt.datetime.now(dt.UTC)
     entries: list[dict[str, Any]] = []
