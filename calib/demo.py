@@ -176,7 +176,11 @@ def _seed_people(session: Session, ctx: DemoContext) -> None:
                     person_id=pid,
                     title=course,
                     provider="Demo Academy",
-                    completed_on=as_of - dt.timedelta(days=rnd.randint(60, 900)),
+                    # 60 to 700 days ago: everyone's training is within the 24-month
+                    # review interval (same draw as before, rescaled, so the seed's
+                    # other data do not move)
+                    completed_on=as_of
+                    - dt.timedelta(days=60 + (rnd.randint(60, 900) - 60) * 640 // 840),
                 ),
                 ctx.actor,
             )
@@ -278,17 +282,17 @@ def _seed_quality(session: Session, ctx: DemoContext, released: list[tuple[int, 
         opened_on=as_of - dt.timedelta(days=198),
         root_cause="Single authorised signatory absent; no deputy planned",
         actions="Second signatory authorised; absence planning added to weekly meeting",
-        due_on=as_of - dt.timedelta(days=150),
+        due_on=as_of - dt.timedelta(days=140),
     )
     record_effectiveness(
         session,
         actor,
         int(ca1.id or 0),
-        check="On-time delivery over the following 3 months was 96 % (target 90 %)",
-        verified_on=as_of - dt.timedelta(days=100),
+        check="On-time delivery over the following 6 weeks was 96 % (target 90 %)",
+        verified_on=as_of - dt.timedelta(days=146),
     )
-    close_corrective_action(
-        session, actor, int(ca1.id or 0), closed_on=as_of - dt.timedelta(days=99)
+    close_corrective_action(  # 53 days after opening (CA-01 limit: 90 days)
+        session, actor, int(ca1.id or 0), closed_on=as_of - dt.timedelta(days=145)
     )
     close_nonconformity(session, actor, int(nc1.id or 0))
     nc2 = raise_nonconformity(
@@ -407,7 +411,9 @@ def seed_demo(
         ctx.customer_ids.append(int(customer.id or 0))
     released = _seed_jobs(session, ctx)
     _seed_quality(session, ctx, released)
-    persons = {"manager": ctx.person_ids[0], "staff": ctx.person_ids[3]}
+    # admin is the technical manager: an approver independent of the quality
+    # manager's own jobs (complaint outcomes, ISO/IEC 17025:2017 7.9.6)
+    persons = {"manager": ctx.person_ids[0], "admin": ctx.person_ids[1], "staff": ctx.person_ids[3]}
     for username, (password, role) in DEMO_ACCOUNTS.items():
         user = create_user(
             session,

@@ -3,8 +3,9 @@
 Rounds over the last three years for the demo lab's sub-disciplines (DC voltage,
 mass, length, temperature, pressure, torque), 8 to 18 participants each, scored with
 a reference value, Algorithm A or a weighted mean; one unsatisfactory result of the
-lab (thermocouple, 2025) with its nonconformity and a corrective action closed after
-an effectiveness verification (a satisfactory follow-up round); torque PT falls due
+lab (thermocouple, 2025) with its nonconformity and a corrective action closed two
+months later after an effectiveness verification (a satisfactory follow-up round
+IMEKO-TMP-2026 then confirms it); torque PT falls due
 within the next months; one DC-voltage round is open for results entry.
 Everything goes through :mod:`ilc.service`, so the audit trail stays verifiable.
 """
@@ -139,7 +140,7 @@ def seed_demo(session: Session, context: DemoContext) -> None:
                 cycle_years=4,
                 min_rounds=2 if code == "DCV" else 1,
             )
-    unsatisfactory_nc: list[int] = []
+    unsatisfactory_nc: list[tuple[int, dt.date]] = []
     for plan in _ROUNDS:
         closes = as_of - dt.timedelta(days=plan.days_ago)
         true_ref = plan.method == "reference"
@@ -179,9 +180,12 @@ def seed_demo(session: Session, context: DemoContext) -> None:
         outcome = score_round(
             session, actor, int(pt_round.id or 0), as_of=closes + dt.timedelta(days=45)
         )
-        unsatisfactory_nc.extend(int(nc.id or 0) for nc in outcome.nonconformities)
-    follow_up = as_of - dt.timedelta(days=140 - 45)
-    for nc_id in unsatisfactory_nc:
+        scored_on = closes + dt.timedelta(days=45)
+        unsatisfactory_nc.extend((int(nc.id or 0), scored_on) for nc in outcome.nonconformities)
+    for nc_id, scored_on in unsatisfactory_nc:
+        # verified and closed within two months of the score (CA-01 limit: 90 days);
+        # the next round of the sub-discipline then confirms it
+        verified_on = scored_on + dt.timedelta(days=56)
         for ca in session.exec(
             select(CorrectiveAction).where(CorrectiveAction.nonconformity_id == nc_id)
         ):
@@ -202,8 +206,11 @@ def seed_demo(session: Session, context: DemoContext) -> None:
                 session,
                 actor,
                 ca_id,
-                check="Follow-up round IMEKO-TMP-2026 satisfactory (|z| < 2, |En| < 1).",
-                verified_on=follow_up,
+                check="Repaired readout compared with the reference thermocouple at the "
+                "silver point: deviation well within its stated uncertainty.",
+                verified_on=verified_on,
             )
-            close_corrective_action(session, actor, ca_id, closed_on=follow_up)
+            close_corrective_action(
+                session, actor, ca_id, closed_on=verified_on + dt.timedelta(days=2)
+            )
         close_nonconformity(session, actor, nc_id)
