@@ -311,3 +311,125 @@ def coverage(
                 f"  next due {r.next_due}  ({r.rounds_in_cycle}/{r.min_rounds} in cycle)"
             )
     raise typer.Exit(EXIT_FINDINGS if any(r.status == "overdue" for r in rows) else EXIT_OK)
+
+
+_ROUND_FLAGS = {
+    "code": "--code",
+    "measurand": "--measurand",
+    "unit": "--unit",
+    "opened_on": "--opened",
+    "closes_on": "--closes",
+    "method": "--method",
+    "reference_value": "--reference-value",
+    "reference_expanded_uncertainty": "--reference-U",
+    "reference_coverage_factor": "--reference-k",
+    "sigma_pt": "--sigma-pt",
+    "en_limit": "--en-limit",
+    "doe_convention": "--doe",
+}
+
+
+@app.command("create-round")
+@cli_errors
+def create_round_(
+    scheme: str = typer.Option(..., "--scheme", help="Scheme id or scheme name."),
+    code: str = typer.Option(..., "--code", help="Round code, e.g. EURAMET-DCV-2027."),
+    measurand: str = typer.Option(..., "--measurand", help="What is measured."),
+    unit: str = typer.Option(..., "--unit", help="Unit of the results, e.g. V."),
+    opened: str = typer.Option(..., "--opened", help="Opened on, YYYY-MM-DD."),
+    closes: str = typer.Option(..., "--closes", help="Closes on, YYYY-MM-DD."),
+    method: str = typer.Option("reference", "--method", help="Assigned-value method."),
+    reference_value: float | None = typer.Option(
+        None, "--reference-value", help="Reference value (method reference)."
+    ),
+    reference_u: float | None = typer.Option(
+        None, "--reference-U", help="Expanded uncertainty of the reference value."
+    ),
+    reference_k: float | None = typer.Option(
+        None, "--reference-k", help="Coverage factor of the reference value (default 2)."
+    ),
+    sigma_pt: float | None = typer.Option(None, "--sigma-pt", help="sigma_pt for z scores."),
+    en_limit: float = typer.Option(1.0, "--en-limit", help="|En| limit (default 1.0)."),
+    doe: str = typer.Option(
+        "covariance", "--doe", help="DoE convention: covariance or independent."
+    ),
+    subdiscipline: str | None = typer.Option(
+        None, "--subdiscipline", help="Sub-discipline code, e.g. DCV."
+    ),
+    site: str | None = typer.Option(None, "--site", help="Site code, e.g. MAIN."),
+    own_participant: str = typer.Option(
+        "", "--own-participant", help="Our participant code in the round."
+    ),
+    json_output: bool = typer.Option(False, "--json", help="Print the created round as JSON."),
+) -> None:
+    """Create an open PT round (ISO/IEC 17025:2017 7.7.2). Exit 2 naming the bad flag."""
+    import datetime as dt
+
+    from calib.db import ensure_database, session_scope
+    from calib.lab import list_sites
+    from ilc.service import create_round, list_schemes, list_subdisciplines
+    from uncertainty.errors import InvalidInputError
+
+    days: dict[str, dt.date] = {}
+    for flag, text in (("--opened", opened), ("--closes", closes)):
+        try:
+            days[flag] = dt.date.fromisoformat(text)
+        except ValueError:
+            raise InvalidInputError(
+                f"{flag} must be YYYY-MM-DD, got {text!r}", field=flag
+            ) from None
+    actor = _operator()
+    with session_scope(ensure_database()) as session:
+        schemes = list_schemes(session, actor)
+        found = [s for s in schemes if str(s.id) == scheme or s.name == scheme]
+        if not found:
+            known = ", ".join(f"{s.id} ({s.name})" for s in schemes) or "none"
+            raise InvalidInputError(
+                f"--scheme: unknown scheme {scheme!r}; known: {known}", field="--scheme"
+            )
+        sub_id = site_id = None
+        if subdiscipline is not None:
+            codes = {s.code: s.id for s in list_subdisciplines(session, actor)}
+            if subdiscipline not in codes:
+                raise InvalidInputError(
+                    f"--subdiscipline: unknown sub-discipline {subdiscipline!r}; "
+                    f"known: {', '.join(codes) or 'none'}",
+                    field="--subdiscipline",
+                )
+            sub_id = codes[subdiscipline]
+        if site is not None:
+            sites = {s.code: s.id for s in list_sites(session, actor)}
+            if site not in sites:
+                raise InvalidInputError(
+                    f"--site: unknown site {site!r}; known: {', '.join(sites)}", field="--site"
+                )
+            site_id = sites[site]
+        try:
+            created = create_round(
+                session,
+                actor,
+                scheme_id=int(found[0].id or 0),
+                code=code,
+                measurand=measurand,
+                unit=unit,
+                opened_on=days["--opened"],
+                closes_on=days["--closes"],
+                method=method,
+                reference_value=reference_value,
+                reference_expanded_uncertainty=reference_u,
+                reference_coverage_factor=reference_k,
+                sigma_pt=sigma_pt,
+                en_limit=en_limit,
+                doe_convention=doe,
+                subdiscipline_id=sub_id,
+                site_id=site_id,
+                own_participant=own_participant,
+            )
+        except InvalidInputError as exc:
+            flag = _ROUND_FLAGS.get(exc.field or "", exc.field or "")
+            raise InvalidInputError(f"{flag}: {exc}", field=flag) from None
+        doc = created.model_dump(mode="json")
+    if json_output:
+        dump_json(doc)
+    else:
+        typer.echo(f"created round {doc['id']} {doc['code']} (open)")

@@ -106,6 +106,14 @@ PAGES: list[PageSpec] = [
         section="Proficiency testing",
     ),
     PageSpec(
+        page="calib.ui.ilc_setup",
+        title="PT set-up",
+        icon=":material/add_circle:",
+        url_path="pt-setup",
+        section="Proficiency testing",
+        roles=frozenset({"admin", "manager", "staff"}),
+    ),
+    PageSpec(
         page="calib.ui.satisfaction_dashboard",
         title="Customer satisfaction",
         icon=":material/sentiment_satisfied:",
