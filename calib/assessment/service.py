@@ -53,7 +53,7 @@ from calib.assessment.spc import (
 from calib.audit import audited_create, audited_update
 from calib.permissions import Actor, Permission, require
 from calib.quality import raise_nonconformity
-from calib.records import Job, Procedure
+from calib.records import Job, Procedure, Site
 from uncertainty.errors import ConflictError, InvalidInputError, NotFoundError
 
 __all__ = [
@@ -109,10 +109,20 @@ def create_room(
     name: str,
     logging_interval_minutes: int = 60,
 ) -> Room:
-    """Add a room with a data logger (ISO/IEC 17025:2017 6.3.1)."""
-    require(actor, Permission.MANAGE_LAB)
-    if not code.strip():
+    """Add a room with a data logger (ISO/IEC 17025:2017 6.3.1).
+
+    Lab staff enter rooms (``EDIT_RECORDS``); assessors cannot.
+    """
+    require(actor, Permission.EDIT_RECORDS)
+    code, name = code.strip(), name.strip()
+    if not code:
         raise InvalidInputError("room code must not be empty", field="code")
+    if not name:
+        raise InvalidInputError("room name must not be empty", field="name")
+    if session.get(Site, site_id) is None:
+        raise InvalidInputError(f"no site with id {site_id}", field="site_id")
+    if session.exec(select(Room).where(Room.code == code)).first() is not None:
+        raise InvalidInputError(f"a room with code {code!r} already exists", field="code")
     if logging_interval_minutes < 1:
         raise InvalidInputError(
             f"logging_interval_minutes must be >= 1, got {logging_interval_minutes}",
@@ -154,8 +164,17 @@ def add_limit(
     procedure_id: int | None = None,
 ) -> EnvironmentLimitRecord:
     """Limits of a quantity in a room, for all procedures or one (6.3.2)."""
-    require(actor, Permission.MANAGE_LAB)
+    require(actor, Permission.EDIT_RECORDS)
+    if session.get(Room, room_id) is None:
+        raise InvalidInputError(f"no room with id {room_id}", field="room_id")
     room = get_room(session, actor, room_id)
+    quantity, unit = quantity.strip(), unit.strip()
+    if not quantity:
+        raise InvalidInputError("quantity must not be empty (e.g. temperature)", field="quantity")
+    if not unit:
+        raise InvalidInputError("unit must not be empty (e.g. degC, %RH)", field="unit")
+    if procedure_id is not None and session.get(Procedure, procedure_id) is None:
+        raise InvalidInputError(f"no procedure with id {procedure_id}", field="procedure_id")
     EnvironmentLimit(room.code, quantity.lower(), unit, low, high)  # validates
     record = EnvironmentLimitRecord(
         room_id=room_id,
@@ -609,8 +628,19 @@ def create_check_standard(
     baseline: int = 20,
     subgroup_size: int = 1,
 ) -> CheckStandard:
-    """Register a check standard (6.4.10)."""
-    require(actor, Permission.MANAGE_LAB)
+    """Register a check standard (6.4.10); lab staff may enter one (``EDIT_RECORDS``)."""
+    require(actor, Permission.EDIT_RECORDS)
+    code, name, unit = code.strip(), name.strip(), unit.strip()
+    if not code:
+        raise InvalidInputError("check standard code must not be empty", field="code")
+    if not name:
+        raise InvalidInputError("check standard description must not be empty", field="name")
+    if not unit:
+        raise InvalidInputError("unit must not be empty", field="unit")
+    if session.get(Site, site_id) is None:
+        raise InvalidInputError(f"no site with id {site_id}", field="site_id")
+    if session.exec(select(CheckStandard).where(CheckStandard.code == code)).first() is not None:
+        raise InvalidInputError(f"a check standard with code {code!r} already exists", field="code")
     if baseline < 2:
         raise InvalidInputError(f"baseline must be >= 2, got {baseline}", field="baseline")
     if not 1 <= subgroup_size <= 25:
@@ -721,7 +751,11 @@ def set_specification_limit(
     source: str = "",
 ) -> SpecificationLimit:
     """Set the specification limits used for capability (IECQ 03-2 capability analysis)."""
-    require(actor, Permission.MANAGE_LAB)
+    require(actor, Permission.EDIT_RECORDS)
+    if session.get(CheckStandard, check_standard_id) is None:
+        raise InvalidInputError(
+            f"no check standard with id {check_standard_id}", field="check_standard_id"
+        )
     if lsl is None and usl is None:
         raise InvalidInputError("give lsl, usl or both", field="lsl")
     if lsl is not None and usl is not None and lsl >= usl:

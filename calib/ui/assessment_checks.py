@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import altair as alt
 import pandas as pd
 import streamlit as st
 
+from calib.permissions import Permission, allowed
 from calib.ui.context import current_site_id, current_user, db_session, today
+from uncertainty.errors import CalibError, InvalidInputError
 
 
 def _chart(
@@ -44,6 +48,84 @@ def _chart(
     st.altair_chart(line + points + rules, use_container_width=True)
 
 
+def _optional_float(text: str, field: str) -> float | None:
+    """``None`` for a blank box, else the number (an error naming ``field`` otherwise)."""
+    if not text.strip():
+        return None
+    try:
+        return float(text)
+    except ValueError as exc:
+        raise InvalidInputError(f"{field} must be a number, got {text!r}", field=field) from exc
+
+
+def _add_standard_form() -> None:
+    """Register a check standard, with optional specification limits."""
+    from calib.assessment.service import create_check_standard, set_specification_limit
+    from calib.lab import list_sites
+
+    user = current_user()
+    with db_session() as session:
+        sites = list_sites(session, user)
+    site_names = {int(s.id or 0): f"{s.code} · {s.name}" for s in sites}
+    with st.form("checks_standard_form", clear_on_submit=True):
+        code = st.text_input("Code", key="checks_new_code")
+        name = st.text_input("Description", key="checks_new_name")
+        quantity = st.text_input("Quantity (e.g. mass)", key="checks_new_quantity")
+        unit = st.text_input("Unit (e.g. mg)", key="checks_new_unit")
+        nominal = st.text_input("Nominal value (blank: none)", key="checks_new_nominal")
+        lsl = st.text_input("Lower specification limit (blank: none)", key="checks_new_lsl")
+        usl = st.text_input("Upper specification limit (blank: none)", key="checks_new_usl")
+        chosen_site = current_site_id()
+        default = list(site_names).index(chosen_site) if chosen_site in site_names else 0
+        site = st.selectbox(
+            "Site", list(site_names), index=default, format_func=lambda i: site_names[int(i)],
+            key="checks_new_site",
+        )  # fmt: skip
+        if st.form_submit_button("Add check standard"):
+            try:
+                nom = _optional_float(nominal, "nominal")
+                lo = _optional_float(lsl, "lsl")
+                hi = _optional_float(usl, "usl")
+                with db_session() as session:
+                    standard = create_check_standard(
+                        session, user, site_id=int(site or 0), code=code, name=name,
+                        unit=unit, quantity=quantity, nominal=nom,
+                    )  # fmt: skip
+                    if lo is not None or hi is not None:
+                        set_specification_limit(
+                            session, user, int(standard.id or 0), lsl=lo, usl=hi
+                        )
+                st.success(f"Check standard {standard.code} added")
+            except CalibError as exc:
+                st.error(str(exc))
+
+
+def _measurement_form(standard_id: int) -> None:
+    """Enter one measurement (date, value, by) of the chosen check standard."""
+    from calib.assessment.service import add_check_measurements
+
+    user = current_user()
+    with st.form("checks_measurement_form", clear_on_submit=True):
+        day = st.date_input("Date", value=today(), key="checks_meas_date")
+        value = st.text_input("Value", key="checks_meas_value")
+        by = st.text_input("Measured by (blank: you)", key="checks_meas_by")
+        if st.form_submit_button("Add measurement"):
+            try:
+                number = _optional_float(value, "value")
+                if number is None:
+                    raise InvalidInputError("value must not be empty", field="value")
+                if not isinstance(day, dt.date):
+                    raise InvalidInputError("choose a date", field="date")
+                at = dt.datetime.combine(day, dt.time(12), dt.UTC)
+                with db_session() as session:
+                    add_check_measurements(
+                        session, user, standard_id, [(at, number, None)], performed_by=by.strip()
+                    )
+                st.success("Measurement added")
+            except CalibError as exc:
+                st.error(str(exc))
+
+
 def render() -> None:
     """The check-standards page."""
     from calib.assessment.service import (
@@ -57,6 +139,12 @@ def render() -> None:
     user = current_user()
     with db_session() as session:
         standards = list_check_standards(session, user, site_id=current_site_id())
+    can_edit = allowed(user.role, Permission.EDIT_RECORDS)
+    if can_edit:
+        with st.expander("Add a check standard", expanded=not standards):
+            _add_standard_form()
+        with db_session() as session:
+            standards = list_check_standards(session, user, site_id=current_site_id())
     if not standards:
         st.info("No check standards yet.")
         return
@@ -67,6 +155,9 @@ def render() -> None:
         key="checks_standard",
     )
     standard = next(s for s in standards if s.id == chosen)
+    if can_edit:
+        with st.expander("Enter a measurement"):
+            _measurement_form(int(chosen or 0))
     with db_session() as session:
         chart = check_standard_chart(session, user, int(chosen or 0), until=today())
         cap = check_standard_capability(session, user, int(chosen or 0), until=today())

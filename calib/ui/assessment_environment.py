@@ -105,6 +105,84 @@ def _impact(user_can_edit: bool) -> None:
                 st.error(str(exc))
 
 
+def _optional_float(text: str, field: str) -> float | None:
+    """``None`` for a blank box, else the number (an error naming ``field`` otherwise)."""
+    from uncertainty.errors import InvalidInputError
+
+    if not text.strip():
+        return None
+    try:
+        return float(text)
+    except ValueError as exc:
+        raise InvalidInputError(f"{field} must be a number, got {text!r}", field=field) from exc
+
+
+def _setup_forms() -> None:
+    """Forms to add a room and a limit (lab staff, managers, admins; not assessors)."""
+    from calib.assessment.service import add_limit, create_room, list_rooms
+    from calib.lab import list_procedures, list_sites
+
+    user = current_user()
+    with db_session() as session:
+        sites = list_sites(session, user)
+        procedures = list_procedures(session, user)
+    site_names = {int(s.id or 0): f"{s.code} · {s.name}" for s in sites}
+    st.subheader("Add a room")
+    with st.form("env_room_form", clear_on_submit=True):
+        code = st.text_input("Room code", key="env_new_room_code")
+        name = st.text_input("Room name", key="env_new_room_name")
+        chosen_site = current_site_id()
+        default = list(site_names).index(chosen_site) if chosen_site in site_names else 0
+        site = st.selectbox(
+            "Site", list(site_names), index=default, format_func=lambda i: site_names[int(i)],
+            key="env_new_room_site",
+        )  # fmt: skip
+        if st.form_submit_button("Add room"):
+            try:
+                with db_session() as session:
+                    room = create_room(session, user, site_id=int(site or 0), code=code, name=name)
+                st.success(f"Room {room.code} added")
+            except CalibError as exc:
+                st.error(str(exc))
+    with db_session() as session:  # re-read: the room just added is offered at once
+        rooms = list_rooms(session, user, site_id=current_site_id())
+    if not rooms:
+        return
+    room_names = {int(r.id or 0): f"{r.code} · {r.name}" for r in rooms}
+    proc_names: dict[int, str] = {0: "all procedures"}
+    proc_names.update({int(p.id or 0): f"{p.code} · {p.title}" for p in procedures})
+    st.subheader("Add a limit")
+    with st.form("env_limit_form", clear_on_submit=True):
+        room_id = st.selectbox(
+            "Room",
+            list(room_names),
+            format_func=lambda i: room_names[int(i)],
+            key="env_new_limit_room",
+        )
+        quantity = st.text_input("Quantity (e.g. temperature, humidity)", key="env_new_limit_q")
+        unit = st.text_input("Unit (e.g. degC, %RH)", key="env_new_limit_unit")
+        low = st.text_input("Low limit (blank: none)", key="env_new_limit_low")
+        high = st.text_input("High limit (blank: none)", key="env_new_limit_high")
+        proc = st.selectbox(
+            "Procedure",
+            list(proc_names),
+            format_func=lambda i: proc_names[int(i)],
+            key="env_new_limit_proc",
+        )
+        if st.form_submit_button("Add limit"):
+            try:
+                lo = _optional_float(low, "low")
+                hi = _optional_float(high, "high")
+                with db_session() as session:
+                    add_limit(
+                        session, user, room_id=int(room_id or 0), quantity=quantity, unit=unit,
+                        low=lo, high=hi, procedure_id=int(proc) if proc else None,
+                    )  # fmt: skip
+                st.success(f"Limit for {quantity} added")
+            except CalibError as exc:
+                st.error(str(exc))
+
+
 def render() -> None:
     """The environment page."""
     from calib.assessment.service import import_logger_csv, list_excursions, list_limits, list_rooms
@@ -113,6 +191,11 @@ def render() -> None:
     user = current_user()
     with db_session() as session:
         rooms = list_rooms(session, user, site_id=current_site_id())
+    if allowed(user.role, Permission.EDIT_RECORDS):
+        with st.expander("Set up rooms and limits", expanded=not rooms):
+            _setup_forms()
+        with db_session() as session:
+            rooms = list_rooms(session, user, site_id=current_site_id())
     if not rooms:
         st.info("No rooms yet.")
         return
@@ -141,7 +224,7 @@ def render() -> None:
         pd.DataFrame(
             [
                 {"Quantity": lim.quantity, "Unit": lim.unit, "Low": lim.low, "High": lim.high,
-                 "Procedure": lim.procedure_id or "all"}
+                 "Procedure": str(lim.procedure_id or "all")}
                 for lim in limits
             ]
         ),
