@@ -172,6 +172,34 @@ def _baseline(
     return base, notes
 
 
+def _chart_point(
+    count: PeriodCount,
+    value: float | None,
+    center: float | None,
+    in_baseline: bool,
+    ucl: float | None = None,
+    lcl: float | None = None,
+    sigma: float | None = None,
+    method: LimitMethod = "none",
+    tail: float | None = None,
+) -> ChartPoint:
+    """One plotted period; without limits (``method="none"``) unless they are given."""
+    return ChartPoint(
+        count.period,
+        count.n,
+        count.events,
+        value,
+        center,
+        ucl,
+        lcl,
+        sigma,
+        method,
+        tail,
+        in_baseline,
+        count.event_ids,
+    )
+
+
 def p_chart(
     periods: Sequence[PeriodCount],
     *,
@@ -216,22 +244,7 @@ def p_chart(
     for p in periods:
         value = p.events / p.n if p.n else None
         if center is None or center in (0.0, 1.0) or p.n == 0:
-            points.append(
-                ChartPoint(
-                    p.period,
-                    p.n,
-                    p.events,
-                    value,
-                    center,
-                    None,
-                    None,
-                    None,
-                    "none",
-                    None,
-                    p.period in baseline_names,
-                    p.event_ids,
-                )
-            )
+            points.append(_chart_point(p, value, center, p.period in baseline_names))
             continue
         sigma = math.sqrt(center * (1.0 - center) / p.n)
         tail = float(stats.binom.sf(p.events - 1, p.n, center))
@@ -245,19 +258,8 @@ def p_chart(
             lcl = float(stats.binom.ppf(alpha, p.n, center)) / p.n
             lcl = max(0.0, lcl)
         points.append(
-            ChartPoint(
-                p.period,
-                p.n,
-                p.events,
-                value,
-                center,
-                ucl,
-                lcl,
-                sigma,
-                method,
-                tail,
-                p.period in baseline_names,
-                p.event_ids,
+            _chart_point(
+                p, value, center, p.period in baseline_names, ucl, lcl, sigma, method, tail
             )
         )
     return ControlChart(
@@ -299,22 +301,7 @@ def u_chart(
     for p in periods:
         value = p.events / p.n if p.n else None
         if center is None or center == 0.0 or p.n == 0:
-            points.append(
-                ChartPoint(
-                    p.period,
-                    p.n,
-                    p.events,
-                    value,
-                    center,
-                    None,
-                    None,
-                    None,
-                    "none",
-                    None,
-                    p.period in baseline_names,
-                    p.event_ids,
-                )
-            )
+            points.append(_chart_point(p, value, center, p.period in baseline_names))
             continue
         sigma = math.sqrt(center / p.n)
         mean = p.n * center
@@ -328,19 +315,8 @@ def u_chart(
             ucl = float(stats.poisson.ppf(1.0 - alpha, mean)) / p.n
             lcl = max(0.0, float(stats.poisson.ppf(alpha, mean)) / p.n)
         points.append(
-            ChartPoint(
-                p.period,
-                p.n,
-                p.events,
-                value,
-                center,
-                ucl,
-                lcl,
-                sigma,
-                method,
-                tail,
-                p.period in baseline_names,
-                p.event_ids,
+            _chart_point(
+                p, value, center, p.period in baseline_names, ucl, lcl, sigma, method, tail
             )
         )
     return ControlChart(
