@@ -8,7 +8,7 @@ a reason). Approval needs ``approve_budgets`` (manager, assessor, admin) and is 
 to the person who submitted the budget. An approved budget is immutable; a change is a
 new version (:func:`revise_budget`).
 
-The demo budgets are in :mod:`uncertainty.demo`.
+The demo budgets are in :mod:`calib.demo.uncertainty`.
 """
 
 from __future__ import annotations

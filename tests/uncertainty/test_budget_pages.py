@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from calib.demo.uncertainty import DEMO_BUDGETS
 from calib.ui.budget_tables import (
     correlations_frame,
     document_from_tables,
@@ -15,7 +16,6 @@ from calib.ui.budget_tables import (
     model_lines,
 )
 from uncertainty.budget import parse_budget
-from uncertainty.demo import DEMO_BUDGETS
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PAGE = "calib/ui/budget_editor.py"

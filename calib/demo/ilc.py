@@ -30,7 +30,7 @@ from ilc.service import (
 from ilc.tabular import ResultRow
 
 if TYPE_CHECKING:
-    from sqlmodel import Session  # noqa: TID251 - type only
+    from sqlmodel import Session
 
     from calib.demo import DemoContext
 
@@ -103,7 +103,7 @@ def _results(plan: _Plan, rng: np.random.Generator) -> list[ResultRow]:
 
 def seed_demo(session: Session, context: DemoContext) -> None:
     """Add schemes, the PT plan, nine rounds, their results, scores and actions."""
-    from sqlmodel import select  # noqa: TID251 - the demo reads what the service stored
+    from sqlmodel import select
 
     from calib.audit import audited_update
     from calib.quality import close_corrective_action, close_nonconformity, record_effectiveness

@@ -1,6 +1,6 @@
 """Demo uncertainty budgets for the demo lab's procedures (``calib demo``).
 
-Registered in ``calib.demo.DEMO_EXTENSIONS`` as ``"uncertainty.demo:seed_demo"``.
+Registered in ``calib.demo.DEMO_EXTENSIONS`` as ``"calib.demo.uncertainty:seed_demo"``.
 Budgets (each the budget document of CONTRACTS.md section 1, with its CMC line):
 
 * CP-LEN-01 gauge block by comparison: the end gauge of JCGM 100:2008 H.1 at p = 95.45 %

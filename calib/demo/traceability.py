@@ -29,8 +29,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select  # noqa: TID251 - service-side module (not an engine module)
-from sqlmodel import col  # noqa: TID251 - service-side module
+from sqlalchemy import select
+from sqlmodel import col
 
 from calib.records import Job, Procedure, Site
 from traceability.decision import decide
@@ -39,7 +39,7 @@ from traceability.schema import RegisterDocument
 from traceability.store import audited_insert, write_register
 
 if TYPE_CHECKING:
-    from sqlmodel import Session  # noqa: TID251 - type only
+    from sqlmodel import Session
 
     from calib.demo import DemoContext
 

@@ -1,4 +1,4 @@
-"""Demo data for customer satisfaction (``calib.demo.DEMO_EXTENSIONS``).
+"""Demo data for customer satisfaction (registered in ``calib.demo.DEMO_EXTENSIONS``).
 
 About 18 months of feedback on the demo lab's delivered jobs: a link per
 delivered job (except the last two weeks, left pending for staff to send),
@@ -19,7 +19,7 @@ import base64
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from sqlmodel import Session, col, select  # noqa: TID251 - service-side module
+from sqlmodel import Session, col, select
 
 from calib.audit import audited_create
 from calib.permissions import Principal

@@ -58,10 +58,10 @@ __all__ = [
 
 #: ``"module:function"`` hooks called as ``function(session, context)`` after the lab.
 DEMO_EXTENSIONS: list[str] = [
-    "ilc.demo:seed_demo",
-    "satisfaction.demo:seed_demo",
-    "uncertainty.demo:seed_demo",
-    "traceability.demo:seed_demo",
+    "calib.demo.ilc:seed_demo",
+    "calib.demo.satisfaction:seed_demo",
+    "calib.demo.uncertainty:seed_demo",
+    "calib.demo.traceability:seed_demo",
     "calib.assessment.demo:seed_demo",
 ]
 
