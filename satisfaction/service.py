@@ -31,10 +31,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from calib.audit import actor_name, audited_create, audited_update
+from calib.complaints import open_complaint_from_feedback
 from calib.permissions import Actor, Permission, require
 from calib.quality import open_corrective_action, raise_nonconformity
 from calib.records import CorrectiveAction, Customer, Job, Nonconformity
-from satisfaction.complaints import open_complaint_from_feedback
 from satisfaction.records import Complaint, FeedbackInvitation, FeedbackResponse, SatisfactionSignal
 from satisfaction.report import build_report
 from satisfaction.schema import (

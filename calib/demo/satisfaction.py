@@ -22,10 +22,7 @@ from typing import TYPE_CHECKING
 from sqlmodel import Session, col, select
 
 from calib.audit import audited_create
-from calib.permissions import Principal
-from calib.quality import close_corrective_action, close_nonconformity, record_effectiveness
-from calib.records import Job
-from satisfaction.complaints import (
+from calib.complaints import (
     acknowledge_complaint,
     approve_outcome,
     close_complaint,
@@ -35,6 +32,9 @@ from satisfaction.complaints import (
     record_complaint,
     validate_complaint,
 )
+from calib.permissions import Principal
+from calib.quality import close_corrective_action, close_nonconformity, record_effectiveness
+from calib.records import Job
 from satisfaction.records import Complaint, FeedbackInvitation, FeedbackResponse
 from satisfaction.schema import FeedbackSubmission
 from satisfaction.service import evaluate_triggers

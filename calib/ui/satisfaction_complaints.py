@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from calib.permissions import Permission, allowed
-from calib.ui.context import current_site_id, current_user, db_session, today
-from satisfaction.complaints import (
+from calib.complaints import (
     acknowledge_complaint,
     approve_outcome,
     close_complaint,
@@ -22,6 +20,8 @@ from satisfaction.complaints import (
     record_complaint,
     validate_complaint,
 )
+from calib.permissions import Permission, allowed
+from calib.ui.context import current_site_id, current_user, db_session, today
 from satisfaction.records import COMPLAINT_STATUSES, Complaint
 from uncertainty.errors import CalibError
 

@@ -13,6 +13,16 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
 from calib.audit import audited_create, audited_update, verify_audit
+from calib.complaints import (
+    acknowledge_complaint,
+    alleges_error,
+    approve_outcome,
+    close_complaint,
+    investigate_complaint,
+    link_quality_records,
+    record_complaint,
+    validate_complaint,
+)
 from calib.db import session_scope
 from calib.permissions import Principal
 from calib.records import (
@@ -25,16 +35,6 @@ from calib.records import (
     Procedure,
     Site,
     User,
-)
-from satisfaction.complaints import (
-    acknowledge_complaint,
-    alleges_error,
-    approve_outcome,
-    close_complaint,
-    investigate_complaint,
-    link_quality_records,
-    record_complaint,
-    validate_complaint,
 )
 from satisfaction.records import Complaint, FeedbackInvitation, FeedbackResponse, SatisfactionSignal
 from satisfaction.service import (
@@ -383,7 +383,7 @@ def test_pending_invitations_lists_jobs_without_a_sent_link(engine: Engine, lab:
 def test_complaints_docstring_examples() -> None:
     import doctest
 
-    import satisfaction.complaints
+    import calib.complaints
 
-    result = doctest.testmod(satisfaction.complaints)
+    result = doctest.testmod(calib.complaints)
     assert result.attempted > 0 and result.failed == 0

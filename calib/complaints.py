@@ -1,4 +1,4 @@
-"""Complaints: the ISO/IEC 17025:2017 7.9 handling process (service layer).
+"""Complaints: the ISO/IEC 17025:2017 7.9 handling process (lab quality system).
 
 Workflow (one step after the other; a closed complaint is immutable)::
 
@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from sqlmodel import Session, col, select  # noqa: TID251 - service-side module
+from sqlmodel import Session, col, select
 
 from calib.audit import actor_name, audited_create, audited_update
 from calib.permissions import Actor, Permission, require
