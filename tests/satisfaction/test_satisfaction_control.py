@@ -18,9 +18,16 @@ def _months(k: int) -> list[str]:
 
 
 def test_p_chart_montgomery_orange_juice_limits() -> None:
-    """Montgomery, Introduction to Statistical Quality Control, Example 7.1 (frozen
-    orange juice cans): 30 samples of n = 50, 347 nonconforming, p̄ = 0.2313,
-    UCL = 0.4102, LCL = 0.0524. Published precision: 4 decimals."""
+    """Montgomery, Introduction to Statistical Quality Control (2nd ed. 1991, pp. 152-155),
+    frozen orange juice cans: 30 samples of n = 50, 347 nonconforming, p̄ = 0.2313,
+    UCL = 0.4102, LCL = 0.0524. Published precision: 4 decimals.
+
+    Verified: the 30 counts are digit for digit the trial samples of the R package qcc's
+    data set ``orangejuice`` (luca-scr/qcc data/orangejuice.txt; man/orangejuice.Rd cites
+    Montgomery 1991 pp. 152-155). The book's page is not in the search corpora; the three
+    limits are what p̄ ± 3·sqrt(p̄(1 − p̄)/n) gives from those counts (0.23133, 0.41024,
+    0.05242), so they are not recalled numbers. The example number differs between
+    editions and is not cited."""
     counts = [
         12,
         15,
@@ -64,9 +71,13 @@ def test_p_chart_montgomery_orange_juice_limits() -> None:
 
 
 def test_u_chart_montgomery_personal_computers_limits() -> None:
-    """Montgomery, Introduction to Statistical Quality Control, u chart example
-    (personal computers, 20 samples of n = 5 units, ū = 1.93): UCL = 3.79,
-    LCL = 0.07. Published precision: 2 decimals."""
+    """Montgomery, Introduction to Statistical Quality Control (2nd ed. 1991, pp. 181-182),
+    u chart for personal computers: 20 samples of n = 5 units, ū = 1.93, UCL = 3.79,
+    LCL = 0.07. Published precision: 2 decimals.
+
+    Verified: the 20 counts are digit for digit the R package qcc's data set
+    ``pcmanufact`` (luca-scr/qcc data/pcmanufact.txt; man/pcmanufact.Rd cites Montgomery
+    1991 pp. 181-182). The limits follow from them by ū ± 3·sqrt(ū/n) (3.794, 0.066)."""
     counts = [10, 12, 8, 14, 10, 16, 11, 7, 10, 15, 9, 5, 7, 11, 12, 6, 8, 10, 7, 5]
     assert sum(counts) == 193
     periods = [PeriodCount(m, 5, c) for m, c in zip(_months(20), counts, strict=True)]

@@ -22,8 +22,9 @@ from uncertainty.errors import InvalidInputError
 def test_wilson_18_of_20_issue_reference() -> None:
     """Wilson (1927) score interval, 18/20 satisfied at 95 %: [0.699, 0.972].
 
-    Source: calib issue 6 acceptance value; PITFALLS "Wald gives [0.77, 1.0]".
-    Published precision: 3 decimals.
+    Source: calib issue 6 acceptance value (not a published example); PITFALLS "Wald
+    gives [0.77, 1.0]". The same formula is held to the published Newcombe rows below and
+    to statsmodels. Precision: 3 decimals.
     """
     got = wilson_interval(18, 20)
     assert got is not None
@@ -43,8 +44,14 @@ def test_wilson_18_of_20_issue_reference() -> None:
 )
 def test_wilson_newcombe_1998_examples(successes: int, n: int, low: float, high: float) -> None:
     """Newcombe, R. G. (1998), Two-sided confidence intervals for the single proportion:
-    comparison of seven methods, Statistics in Medicine 17, 857-872, worked examples,
-    method 3 (Wilson score without continuity correction). Published precision: 4 decimals.
+    comparison of seven methods, Statistics in Medicine 17, 857-872, Table I, method 3
+    (Wilson score without continuity correction). Published precision: 4 decimals.
+
+    Verification: the paper's table is not readable in the search corpora (its stored
+    copies, studylib.net/doc/7960426 and readkong.com, show only the first page). The four
+    rows, digit for digit, are the ones two independent public test suites cite as
+    "Newcombe (1998a) Table I" / "Newcombe (1998) Table I"; they also follow from the
+    Wilson formula (cross-checked with statsmodels below). Not recalled from memory.
     """
     got = wilson_interval(successes, n)
     assert got is not None
@@ -79,9 +86,15 @@ def test_wilson_contains_estimate_and_stays_in_unit_interval(
 
 
 def test_nps_12_5_3_issue_reference() -> None:
-    """Adjusted-Wald NPS interval (Rocks 2016, The American Statistician 70(4) 365-372;
-    Sauro & Lewis, MeasuringU 2021): 12 promoters, 5 passives, 3 detractors, NPS 45,
-    95 % interval about [8.4, 69.8] points (issue 6). Precision: 0.1 point.
+    """Adjusted-Wald NPS interval (Rocks 2016, The American Statistician 70(4) 365-372):
+    12 promoters, 5 passives, 3 detractors, NPS 45, 95 % interval [8.4, 69.8] points.
+    Precision: 0.1 point.
+
+    The method is verified against its published description (Lewis & Sauro, "Evaluating
+    NPS Confidence Intervals with Real-World Data", MeasuringU, 19 Jan 2021: add 3 to n
+    and 3/4 to promoters and detractors, standard error of the difference of two
+    proportions). The 12/5/3 numbers are calib issue 6's acceptance value, not a published
+    example; the next test recomputes the definition independently.
     """
     low, high = nps_adjusted_wald_interval(12, 5, 3)  # type: ignore[misc]
     assert low == pytest.approx(8.4, abs=0.05)
@@ -136,7 +149,8 @@ def test_nps_single_answer_excludes_raw_score() -> None:
 def test_garwood_graphpad_count_25(count: int, confidence: float, low: float, high: float) -> None:
     """GraphPad QuickCalcs FAQ "How QuickCalcs computes the confidence interval of a count"
     (Garwood 1936 method): count 25 -> 90 % 17.38-34.92, 95 % 16.18-36.90, 99 % 14.00-41.00.
-    Published precision: 2 decimals.
+    Published precision: 2 decimals. Verified against the stored page
+    graphpad.com/support/faq/how-quickcalcs-computes-the-confidence-interval-of-a-count.
     """
     got = garwood_interval(count, confidence=confidence)
     assert got[0] == pytest.approx(low, abs=5e-3)
@@ -144,7 +158,11 @@ def test_garwood_graphpad_count_25(count: int, confidence: float, low: float, hi
 
 
 def test_garwood_zero_count_upper_limit() -> None:
-    """R epitools pois.exact documentation: x = 0 gives the 95 % upper limit 3.689."""
+    """R epitools pois.exact documentation: x = 0 gives the 95 % upper limit 3.689.
+
+    Verified: epitools reference manual, pois.conf.int ("When x = 0, for the upper
+    confidence limit pois.exact returns 3.689"), search.r-project.org/CRAN/refmans/epitools.
+    """
     low, high = garwood_interval(0)
     assert low == 0.0
     assert high == pytest.approx(3.689, abs=5e-4)
