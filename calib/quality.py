@@ -25,6 +25,7 @@ __all__ = [
     "list_nonconformities",
     "open_corrective_action",
     "raise_nonconformity",
+    "raise_nonconformity_for_finding",
     "record_effectiveness",
 ]
 
@@ -39,19 +40,16 @@ def _next_reference(session: Session, raised_on: dt.date) -> str:
     return f"{prefix}{count + 1:03d}"
 
 
-def raise_nonconformity(
+def _new_nonconformity(
     session: Session,
     actor: Actor,
-    *,
     description: str,
     raised_on: dt.date,
-    site_id: int | None = None,
-    severity: str = "minor",
-    source_table: str | None = None,
-    source_id: str | int | None = None,
+    site_id: int | None,
+    severity: str,
+    source_table: str | None,
+    source_id: str | int | None,
 ) -> Nonconformity:
-    """Record a nonconformity, linked to the record that raised it."""
-    require(actor, Permission.RAISE_NONCONFORMITY)
     if not description.strip():
         raise InvalidInputError("description must not be empty", field="description")
     if severity not in ("minor", "major"):
@@ -69,6 +67,54 @@ def raise_nonconformity(
         source_id=None if source_id is None else str(source_id),
     )
     return audited_create(session, nc, actor)
+
+
+def raise_nonconformity(
+    session: Session,
+    actor: Actor,
+    *,
+    description: str,
+    raised_on: dt.date,
+    site_id: int | None = None,
+    severity: str = "minor",
+    source_table: str | None = None,
+    source_id: str | int | None = None,
+) -> Nonconformity:
+    """Record a nonconformity, linked to the record that raised it."""
+    require(actor, Permission.RAISE_NONCONFORMITY)
+    return _new_nonconformity(
+        session,
+        actor,
+        description=description,
+        raised_on=raised_on,
+        site_id=site_id,
+        severity=severity,
+        source_table=source_table,
+        source_id=source_id,
+    )
+
+
+def raise_nonconformity_for_finding(
+    session: Session,
+    actor: Actor,
+    *,
+    finding_id: int,
+    description: str,
+    raised_on: dt.date,
+    severity: str,
+    site_id: int | None = None,
+) -> Nonconformity:
+    """Open the nonconformity an assessor's major or minor finding requires.
+
+    An external assessor cannot raise the lab's own nonconformities
+    (``raise_nonconformity``), but a finding graded a nonconformity must enter the
+    lab's corrective-action process (ISO/IEC 17025:2017 8.7.1; ISO/IEC 17011:2017
+    7.8): whoever may raise findings (``add_findings``) opens it, linked to the
+    ``assessment_finding`` row.
+    """
+    require(actor, Permission.ADD_FINDINGS)
+    source = ("assessment_finding", finding_id)
+    return _new_nonconformity(session, actor, description, raised_on, site_id, severity, *source)
 
 
 def list_nonconformities(

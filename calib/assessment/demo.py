@@ -25,7 +25,6 @@ import numpy as np
 from sqlmodel import Session, col, select
 
 from calib.assessment.certification import (
-    add_cycle_step,
     add_management_review,
     add_method_validation,
     add_quality_document,
@@ -33,9 +32,9 @@ from calib.assessment.certification import (
     assign_scope_line,
     issue_certificate,
 )
+from calib.assessment.cycle_service import add_cycle_step, start_certification_cycle
 from calib.assessment.findings import raise_finding, respond_to_finding
 from calib.assessment.records import (
-    CertificationCycleRecord,
     JobLocation,
     LoggerImport,
 )
@@ -68,12 +67,12 @@ _ROOMS = [
 ]
 _ROOM_OF = {"CP-LEN-01": "MAIN-DIM", "CP-MAS-01": "MAIN-MAS"}
 _SCOPE = [
-    ("SL-LEN-01", "Gauge blocks, length", 0.5, 100.0, "mm", "0.05 µm + 0.5e-6·L", "CP-LEN-01", 1),
-    ("SL-MAS-01", "Mass, weights", 1.0, 10.0, "kg", "0.8 mg/kg", "CP-MAS-01", 0),
-    ("SL-ELE-01", "DC voltage, DMM", 0.0, 10.0, "V", "2 µV/V", "CP-ELE-01", 0),
-    ("SL-TMP-01", "Temperature, type R thermocouple", 0.0, 1000.0, "°C", "0.3 °C", "CP-TMP-01", 0),
-    ("SL-PRS-01", "Pressure, dial gauge", 0.0, 10.0, "MPa", "0.05 % of reading", "CP-PRS-01", 1),
-    ("SL-TOR-01", "Torque, hand torque tools", 5.0, 500.0, "N·m", "0.5 %", "CP-TOR-01", 0),
+    ("SL-LEN-01", "Gauge blocks, length", 0.5, 100.0, "mm", 0.05, "µm", "CP-LEN-01", 1),
+    ("SL-MAS-01", "Mass, weights", 1.0, 10.0, "kg", 0.8, "mg/kg", "CP-MAS-01", 0),
+    ("SL-ELE-01", "DC voltage, DMM", 0.0, 10.0, "V", 2.0, "µV/V", "CP-ELE-01", 0),
+    ("SL-TMP-01", "Temperature, type R thermocouple", 0.0, 1000.0, "°C", 0.3, "K", "CP-TMP-01", 0),
+    ("SL-PRS-01", "Pressure, dial gauge", 0.0, 10.0, "MPa", 0.05, "%", "CP-PRS-01", 1),
+    ("SL-TOR-01", "Torque, hand torque tools", 5.0, 500.0, "N·m", 0.5, "%", "CP-TOR-01", 0),
 ]
 
 
@@ -319,10 +318,10 @@ def _seed_check_standards(session: Session, ctx: DemoContext) -> None:
 
 def _seed_scopes(session: Session, ctx: DemoContext) -> None:
     actor, as_of = ctx.actor, ctx.as_of
-    for code, measurand, low, high, unit, cmc, procedure, site_index in _SCOPE:
+    for code, measurand, low, high, unit, cmc, cmc_unit, procedure, site_index in _SCOPE:
         line = add_scope_line(
             session, actor, code=code, measurand=measurand, range_min=low, range_max=high,
-            unit=unit, cmc=cmc, procedure_id=ctx.procedure_ids[procedure],
+            unit=unit, cmc_value=cmc, cmc_unit=cmc_unit, procedure_id=ctx.procedure_ids[procedure],
         )  # fmt: skip
         assign_scope_line(
             session, actor, site_id=ctx.site_ids[site_index], scope_line_id=int(line.id or 0)
@@ -336,16 +335,11 @@ def _seed_scopes(session: Session, ctx: DemoContext) -> None:
         session, actor, number="IECQ-DEMO-0001-01", site_id=ctx.site_ids[1], kind="site",
         issued_on=certified_on, master_certificate_id=master.id,
     )  # fmt: skip
-    cycle = audited_create(
-        session,
-        CertificationCycleRecord(
-            certificate_id=master.id,
-            certification_body="Demo Certification Body (IECQ CB)",
-            standards="IECQ 03-2; ISO/IEC 17025:2017",
-            certified_on=certified_on,
-        ),
-        actor,
-    )
+    cycle = start_certification_cycle(
+        session, actor, certificate_id=int(master.id or 0),
+        certification_body="Demo Certification Body (IECQ CB)",
+        standards="IECQ 03-2; ISO/IEC 17025:2017",
+    )  # fmt: skip
     cid = int(cycle.id or 0)
     for key, days_before in (
         ("applicable_standards", 200),

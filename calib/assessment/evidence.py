@@ -191,10 +191,26 @@ def _environment_files(
 def _assessment_files(
     session: Session, actor: Actor, as_of: dt.date, site_id: int | None
 ) -> dict[str, bytes]:
-    from calib.assessment.certification import current_cycle, scope_state
-    from calib.assessment.findings import list_findings
+    from calib.assessment.certification import scope_state
+    from calib.assessment.cycle_service import current_cycle
+    from calib.assessment.findings import finding_links, list_findings
 
-    findings = [record_state(f) for f in list_findings(session, actor, site_id=site_id)]
+    rows = list_findings(session, actor, site_id=site_id)
+    links = finding_links(session, actor, rows)
+    findings = []
+    for row in rows:
+        link = links[int(row.id or 0)]
+        finding = record_state(row)
+        # ISO/IEC 17025:2017 8.7: the finding's nonconformity and corrective actions.
+        finding["nonconformity"] = (
+            None
+            if link.nonconformity is None
+            else {
+                **record_state(link.nonconformity),
+                "corrective_actions": [record_state(ca) for ca in link.corrective_actions],
+            }
+        )
+        findings.append(finding)
     state = scope_state(session, actor)
     scopes = {
         "certificates": [

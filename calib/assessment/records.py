@@ -274,7 +274,9 @@ class Finding(SQLModel, table=True):
     """An assessor's finding and its life: response, verification, closure.
 
     ``grade`` is one of :data:`FINDING_GRADES`; ``status`` follows
-    :data:`FINDING_STATUSES`. ``evidence_refs`` is a newline-separated list of
+    :data:`FINDING_STATUSES`. A major or minor finding is linked to a
+    nonconformity (``nonconformity_id``) whose corrective action must be verified
+    effective before the finding closes (or ``closure_note`` says why not). ``evidence_refs`` is a newline-separated list of
     record references (``job:12``, ``env_excursion:3``, a document...).
     """
 
@@ -300,6 +302,12 @@ class Finding(SQLModel, table=True):
     verified_on: dt.date | None = None
     closed_on: dt.date | None = None
     status: str = "open"
+    #: The nonconformity a major or minor finding opened (or was linked to) in the
+    #: lab's quality system (ISO/IEC 17025:2017 8.7.1); ``None`` for observations.
+    nonconformity_id: int | None = Field(default=None, foreign_key="nonconformity.id", index=True)
+    #: How closure was justified: the corrective action verified effective, or why
+    #: the finding was closed without one.
+    closure_note: str = ""
 
 
 class QualityDocument(SQLModel, table=True):

@@ -14,7 +14,8 @@ _STATE_COLOURS = {"done": "#2e7d32", "due": "#f9a825", "overdue": "#c62828", "up
 
 def render() -> None:
     """The scopes and certification page."""
-    from calib.assessment.certification import current_cycle, scope_state
+    from calib.assessment.certification import scope_state
+    from calib.assessment.cycle_service import current_cycle
     from calib.assessment.scopes import render_line
 
     st.title("Scopes")

@@ -122,8 +122,12 @@ def test_findings_workflow_and_roles(session: Session) -> None:
     verify_finding(
         session, ASSESSOR, fid, verification="Records seen", verified_on=dt.date(2026, 3, 10)
     )
-    closed = close_finding(session, ASSESSOR, fid, closed_on=dt.date(2026, 3, 10))
+    closed = close_finding(
+        session, ASSESSOR, fid, closed_on=dt.date(2026, 3, 10),
+        justification="effectiveness reviewed at the next surveillance",
+    )  # fmt: skip
     assert closed.status == "closed"
+    assert closed.closure_note == "effectiveness reviewed at the next surveillance"
     with pytest.raises((ImmutableRecordError, ConflictError)):
         respond_to_finding(session, STAFF, fid, response="late", responded_on=dt.date(2026, 3, 11))
     session.flush()
@@ -137,7 +141,7 @@ def test_scopes_rendered_from_vocabulary_and_consistency(session: Session) -> No
     lines = [
         add_scope_line(
             session, ADMIN, code=f"SL-{n}", measurand=m, range_min=0.0, range_max=10.0,
-            unit=u, cmc="0.1 %", procedure_id=procedure.id,
+            unit=u, cmc_value=0.1, cmc_unit="%", procedure_id=procedure.id,
         )
         for n, m, u in ((1, "DC voltage", "V"), (2, "Mass", "kg"))
     ]  # fmt: skip
