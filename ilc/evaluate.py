@@ -32,7 +32,7 @@ from ilc.scores import (
 )
 from uncertainty.errors import InvalidInputError
 
-__all__ = ["RoundScores", "evaluate_round"]
+__all__ = ["RoundScores", "check_score_options", "evaluate_round"]
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -125,6 +125,28 @@ def _validate(
         )
 
 
+def check_score_options(sigma_pt: float | None, en_limit: float, doe_convention: str) -> None:
+    """Check the scoring options of a round; an error names the field.
+
+    Examples
+    --------
+    >>> check_score_options(None, 1.0, "covariance")
+    >>> check_score_options(0.0, 1.0, "covariance")
+    Traceback (most recent call last):
+    ...
+    uncertainty.errors.InvalidInputError: sigma_pt must be > 0, got 0.0
+    """
+    if sigma_pt is not None and not (sigma_pt > 0 and math.isfinite(sigma_pt)):
+        raise InvalidInputError(f"sigma_pt must be > 0, got {sigma_pt}", field="sigma_pt")
+    if not (en_limit > 0 and math.isfinite(en_limit)):
+        raise InvalidInputError(f"en_limit must be > 0, got {en_limit}", field="en_limit")
+    if doe_convention not in ("covariance", "independent"):
+        raise InvalidInputError(
+            f"doe_convention must be 'covariance' or 'independent', got {doe_convention!r}",
+            field="doe_convention",
+        )
+
+
 def evaluate_round(
     participants: Sequence[str],
     values: Sequence[float] | FloatArray,
@@ -161,15 +183,7 @@ def evaluate_round(
     k = np.asarray(coverage_factor, dtype=np.float64)
     names = list(participants)
     _validate(names, x, big_u, k)
-    if sigma_pt is not None and not (sigma_pt > 0 and math.isfinite(sigma_pt)):
-        raise InvalidInputError(f"sigma_pt must be > 0, got {sigma_pt}", field="sigma_pt")
-    if not (en_limit > 0 and math.isfinite(en_limit)):
-        raise InvalidInputError(f"en_limit must be > 0, got {en_limit}", field="en_limit")
-    if doe_convention not in ("covariance", "independent"):
-        raise InvalidInputError(
-            f"doe_convention must be 'covariance' or 'independent', got {doe_convention!r}",
-            field="doe_convention",
-        )
+    check_score_options(sigma_pt, en_limit, doe_convention)
     u = big_u / k
     use = (
         np.ones(x.size, dtype=np.bool_)
