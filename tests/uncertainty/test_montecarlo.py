@@ -12,8 +12,9 @@ from collections.abc import Mapping
 import numpy as np
 import pytest
 from numpy.typing import NDArray
-from scipy import stats
+from scipy import integrate, optimize, stats
 
+from uncertainty.budget import evaluate_budget
 from uncertainty.distributions import MultivariateNormal, Normal, Rectangular
 from uncertainty.errors import InvalidInputError
 from uncertainty.montecarlo import (
@@ -219,6 +220,95 @@ def test_jcgm101_9_4_comparison_loss_x1_010() -> None:
     assert out.standard_uncertainty == pytest.approx(
         0.000112, abs=0.0000005 + 4 * 1.12e-4 * math.sqrt(3.0 / m)
     )
+
+
+def _correlated_loss_cdf(y: float, u: float, r: float) -> float:
+    """Exact P(X1² + X2² <= y) for X ~ N(0, u²[[1, r], [r, 1]]).
+
+    Rotating to the principal axes, X1² + X2² = λ1·Z1² + λ2·Z2² with λ = u²(1 ± r) and
+    Z ~ N(0, I); integrate over Z1 (substituting W = Z1² removes the χ²₁ pole at 0).
+    """
+    lam1, lam2 = u * u * (1 + r), u * u * (1 - r)
+    top = math.sqrt(y / lam1)
+    value, _ = integrate.quad(
+        lambda z: 2 * stats.norm.pdf(z) * stats.chi2.cdf((y - lam1 * z * z) / lam2, 1), 0, top
+    )
+    return float(value)
+
+
+def _correlated_loss_quantile(p: float, u: float, r: float) -> float:
+    return float(optimize.brentq(lambda y: _correlated_loss_cdf(y, u, r) - p, 1e-14, 1e-2))
+
+
+def test_jcgm101_9_4_3_comparison_loss_correlated_inputs_exact() -> None:
+    """JCGM 101:2008 9.4.3 configuration (comparison loss, r(X1, X2) = 0.9), x1 = x2 = 0,
+    u = 0.005, through a budget document with ``correlations``.
+
+    The document's Table of 9.4.3 results was not found in the search corpora, so the
+    oracle is exact, not recalled: E[Y] = 2u² = 0.000050, Var[Y] = 2u⁴(2 + 2r²), so
+    u(Y) = 0.0000673; the quantiles come from the exact distribution of λ1·Z1² + λ2·Z2²
+    (above). The GUF gives u(y) = 0 whatever r (both sensitivities vanish at 0, 9.4.2).
+    """
+    u, r, m = 0.005, 0.9, 10**6
+    doc = {
+        "model": "Y = X1**2 + X2**2",
+        "inputs": {
+            "X1": {"value": 0.0, "standard_uncertainty": u},
+            "X2": {"value": 0.0, "standard_uncertainty": u},
+        },
+        "correlations": [{"inputs": ["X1", "X2"], "coefficient": r}],
+        "coverage_probability": 0.95,
+    }
+    out = evaluate_budget(doc, monte_carlo=True, trials=m, seed=943).outputs["Y"]
+    assert out.standard_uncertainty == 0.0
+    mc = out.monte_carlo
+    assert mc is not None
+    sd = u * u * math.sqrt(4 + 4 * r * r)
+    assert sd == pytest.approx(6.727e-5, abs=5e-9)
+    assert mc.mean == pytest.approx(2 * u * u, abs=4 * sd / math.sqrt(m))
+    # sd of the sample standard deviation ≈ u·sqrt((κ − 1)/(4M)); κ < 15 here
+    assert mc.standard_uncertainty == pytest.approx(sd, abs=4 * sd * math.sqrt(14 / (4 * m)))
+
+    def density(y: float) -> float:
+        h = y * 1e-4
+        return (_correlated_loss_cdf(y + h, u, r) - _correlated_loss_cdf(y - h, u, r)) / (2 * h)
+
+    for got, p_ in zip(mc.interval, (0.025, 0.975), strict=True):
+        exact = _correlated_loss_quantile(p_, u, r)
+        assert got == pytest.approx(exact, abs=4 * endpoint_noise(m, p_, density(exact)))
+    # the density decreases from 0, so the shortest 95 % interval is [0, F⁻¹(0.95)]
+    upper = _correlated_loss_quantile(0.95, u, r)
+    assert mc.shortest_interval[0] == pytest.approx(0.0, abs=1e-7)
+    assert mc.shortest_interval[1] == pytest.approx(
+        upper, abs=8 * endpoint_noise(m, 0.05, density(upper))
+    )
+
+
+def test_jcgm101_9_4_3_correlation_changes_mcm_not_guf_at_x1_010() -> None:
+    """JCGM 101:2008 9.4.3 configuration at x1 = 0.010, x2 = 0, u = 0.005, r = 0.9.
+
+    GUF: u(y) = 2·x1·u = 0.000100 (the X2 sensitivity is 0, so r drops out). Exact MCM
+    target: E[Y] = x1² + 2u² = 0.000150, Var[Y] = 4·x1²·u² + 2u⁴(2 + 2r²) (quadratic form
+    of a correlated normal), u(Y) = 0.0001205, against 0.000112 for r = 0 (test above).
+    """
+    x1, u, r, m = 0.010, 0.005, 0.9, 10**6
+    doc = {
+        "model": "Y = X1**2 + X2**2",
+        "inputs": {
+            "X1": {"value": x1, "standard_uncertainty": u},
+            "X2": {"value": 0.0, "standard_uncertainty": u},
+        },
+        "correlations": [{"inputs": ["X1", "X2"], "coefficient": r}],
+        "coverage_probability": 0.95,
+    }
+    out = evaluate_budget(doc, monte_carlo=True, trials=m, seed=9431).outputs["Y"]
+    assert out.standard_uncertainty == pytest.approx(2 * x1 * u, rel=1e-12)
+    mc = out.monte_carlo
+    assert mc is not None
+    sd = math.sqrt(4 * x1 * x1 * u * u + 2 * u**4 * (2 + 2 * r * r))
+    assert sd == pytest.approx(1.2052e-4, abs=5e-9)
+    assert mc.mean == pytest.approx(x1 * x1 + 2 * u * u, abs=4 * sd / math.sqrt(m))
+    assert mc.standard_uncertainty == pytest.approx(sd, abs=4 * sd * math.sqrt(14 / (4 * m)))
 
 
 def test_correlated_inputs_use_the_joint_distribution() -> None:
