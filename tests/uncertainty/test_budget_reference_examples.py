@@ -167,6 +167,7 @@ def test_nist_tn1900_e13_thermal_expansion() -> None:
     α = (L1 − L0)/(L0 (T1 − T0)); inputs Student t with standard deviations
     u(L0) = 0.0001 m, u(T0) = 0.02 K, u(L1) = 0.0002 m, u(T1) = 0.05 K, 3 dof each.
     Published (NIST Uncertainty Machine, GUF): α = 1.7266e-5 /K, u(α) = 1.76e-6 /K.
+    Verified: suncal test/test_examples.py test_NIST6 holds the same inputs and values.
     """
     doc = {
         "model": "alpha = (L1 - L0)/(L0*(T1 - T0))",
@@ -210,6 +211,7 @@ def test_npl_log_model_guf() -> None:
     """NPL Report DEM-ES-011 (Cox, Harris) 9.2, Table 9.2: y = ln x, x rectangular on [0.1, 1.1].
 
     GUF: y = −0.511, u(y) = 0.481, upper end of the 95 % interval y + U = 0.432.
+    Verified: suncal test/test_examples.py test_NPLlog ("Results from Table 9.2").
     """
     doc = {
         "model": "y = ln(x)",
