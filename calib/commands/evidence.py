@@ -8,6 +8,11 @@
 * ``calib evidence add-limit --room --quantity --unit [--low] [--high] [--procedure] [--json]``
 * ``calib evidence add-check-standard --code --description --unit --site [--nominal --lsl --usl]``
 * ``calib evidence add-check --standard CODE --value X [--date] [--by] [--json]``
+* ``calib evidence add-scope-line --code --measurand --range-min --range-max --unit --cmc
+  --cmc-unit --procedure``, ``retire-scope-line CODE``, ``assign-scope --site --line ... [--remove]``
+* ``calib evidence add-certificate --number --kind master|site --site [--issued-on] [--master]``
+* ``calib evidence start-cycle --certificate --body --standards``,
+  ``add-cycle-step --step KEY [--date]``, ``add-surveillance [--date]``
 
 The engine is imported inside each command (start-up speed).
 """
@@ -40,16 +45,7 @@ def _operator() -> Any:
 
 
 def _date(text: str | None) -> dt.date:
-    from uncertainty.errors import InvalidInputError
-
-    if text is None:
-        return dt.date.today()
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError as exc:
-        raise InvalidInputError(
-            f"--as-of must be a date YYYY-MM-DD, got {text!r}", field="as_of"
-        ) from exc
+    return _day(text, "--as-of", "as_of")
 
 
 def _site_id(session: Any, site: str | None) -> int | None:
@@ -350,15 +346,7 @@ def add_check(
     from calib.db import ensure_database, session_scope
     from uncertainty.errors import InvalidInputError
 
-    if date is None:
-        day = dt.date.today()
-    else:
-        try:
-            day = dt.date.fromisoformat(date)
-        except ValueError as exc:
-            raise InvalidInputError(
-                f"--date must be a date YYYY-MM-DD, got {date!r}", field="date"
-            ) from exc
+    day = _day(date, "--date", "date")
     with session_scope(ensure_database()) as session:
         found = next(
             (
@@ -382,3 +370,232 @@ def add_check(
             measurement,
             f"added {value} {found.unit} to {found.code} on {day.isoformat()}",
         )
+
+
+# --------------------------------------------------------------------------- scopes and cycle
+
+
+def _day(text: str | None, flag: str, field: str) -> dt.date:
+    """``--flag`` as a date (today when omitted), or exit 2 naming the field."""
+    from uncertainty.errors import InvalidInputError
+
+    if text is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise InvalidInputError(
+            f"{flag} must be a date YYYY-MM-DD, got {text!r}", field=field
+        ) from exc
+
+
+def _by_code(session: Any, model: Any, attribute: str, text: str, field: str) -> Any:
+    """The row of ``model`` whose ``attribute`` or id is ``text``, or exit 2 naming ``field``."""
+    from sqlmodel import select
+
+    from uncertainty.errors import InvalidInputError
+
+    for row in session.exec(select(model)):
+        if getattr(row, attribute) == text or str(row.id) == text:
+            return row
+    raise InvalidInputError(f"no {field.replace('_', ' ')} {text!r}", field=field)
+
+
+def _cycle_of(session: Any, certificate: str | None) -> int:
+    """The cycle of the master certificate named, or the latest cycle."""
+    from sqlmodel import col, select
+
+    from calib.assessment.records import CertificationCycleRecord, ScopeCertificate
+    from uncertainty.errors import InvalidInputError
+
+    stmt = select(CertificationCycleRecord).order_by(
+        col(CertificationCycleRecord.certified_on).desc()
+    )
+    if certificate is not None:
+        cert = _by_code(session, ScopeCertificate, "number", certificate, "certificate")
+        stmt = stmt.where(CertificationCycleRecord.certificate_id == cert.id)
+    found = session.exec(stmt).first()
+    if found is None:
+        raise InvalidInputError(
+            "no certification cycle: start one with 'calib evidence start-cycle'",
+            field="certificate",
+        )
+    return int(found.id)
+
+
+@app.command("add-scope-line")
+@cli_errors
+def add_scope_line_command(
+    code: str = typer.Option(..., "--code", help="Line code (unique), e.g. SL-ELE-02."),
+    measurand: str = typer.Option(..., "--measurand", help="e.g. 'DC voltage, DMM'."),
+    range_min: float = typer.Option(..., "--range-min", help="Range from (below --range-max)."),
+    range_max: float = typer.Option(..., "--range-max", help="Range to."),
+    unit: str = typer.Option(..., "--unit", help="Range unit, e.g. V, mm, degC."),
+    cmc: float = typer.Option(..., "--cmc", help="CMC (expanded uncertainty) > 0."),
+    cmc_unit: str = typer.Option(
+        ..., "--cmc-unit", help="CMC unit: the measurand's dimension or relative (%, µV/V)."
+    ),
+    procedure: str = typer.Option(..., "--procedure", help="Procedure code or id."),
+    json_output: bool = _JSON,
+) -> None:
+    """Add a line to the controlled scope vocabulary (IECQ 03-1:2023 8.1.4)."""
+    from calib.assessment.certification import add_scope_line
+    from calib.db import ensure_database, session_scope
+
+    with session_scope(ensure_database()) as session:
+        line = add_scope_line(
+            session, _operator(), code=code, measurand=measurand, range_min=range_min,
+            range_max=range_max, unit=unit, cmc_value=cmc, cmc_unit=cmc_unit,
+            procedure_id=_procedure_id(session, procedure),
+        )  # fmt: skip
+        _report(json_output, "scope_line", line, f"added scope line {line.code} (id {line.id})")
+
+
+@app.command("retire-scope-line")
+@cli_errors
+def retire_scope_line_command(
+    line: str = typer.Argument(..., help="Scope line code or id."),
+) -> None:
+    """Retire a scope line: it leaves every site scope (audited)."""
+    from calib.assessment.certification import retire_scope_line
+    from calib.assessment.records import ScopeLineRecord
+    from calib.db import ensure_database, session_scope
+
+    with session_scope(ensure_database()) as session:
+        row = _by_code(session, ScopeLineRecord, "code", line, "scope_line")
+        retire_scope_line(session, _operator(), int(row.id))
+        typer.echo(f"retired scope line {row.code}")
+
+
+@app.command("assign-scope")
+@cli_errors
+def assign_scope_command(
+    site: str = typer.Option(..., "--site", help="Site code or id."),
+    lines: list[str] = typer.Option(..., "--line", help="Scope line code or id (repeatable)."),
+    remove: bool = typer.Option(False, "--remove", help="Take the lines out of the site scope."),
+) -> None:
+    """Put scope lines (by code, never retyped wording) in a site's scope; all or none."""
+    from calib.assessment.certification import assign_scope_line, unassign_scope_line
+    from calib.assessment.records import ScopeLineRecord
+    from calib.db import ensure_database, session_scope
+
+    write = unassign_scope_line if remove else assign_scope_line
+    with session_scope(ensure_database()) as session:
+        site_id = _required_site(session, site)
+        codes = []
+        for text in lines:
+            row = _by_code(session, ScopeLineRecord, "code", text, "scope_line")
+            write(session, _operator(), site_id=site_id, scope_line_id=int(row.id))
+            codes.append(row.code)
+        verb = "removed from" if remove else "added to"
+        typer.echo(f"{', '.join(codes)} {verb} the scope of site {site}")
+
+
+@app.command("add-certificate")
+@cli_errors
+def add_certificate_command(
+    number: str = typer.Option(..., "--number", help="Certificate number (unique)."),
+    kind: str = typer.Option(..., "--kind", help="master (head office) or site."),
+    site: str = typer.Option(..., "--site", help="Site code or id."),
+    issued_on: str | None = typer.Option(None, "--issued-on", help="YYYY-MM-DD (default today)."),
+    master: str | None = typer.Option(
+        None, "--master", help="Master certificate number (site certificates cite it)."
+    ),
+    json_output: bool = _JSON,
+) -> None:
+    """Issue a master or site certificate (valid 3 years; scope rendered from the lines)."""
+    from calib.assessment.certification import issue_certificate
+    from calib.assessment.records import ScopeCertificate
+    from calib.db import ensure_database, session_scope
+
+    day = _day(issued_on, "--issued-on", "issued_on")
+    with session_scope(ensure_database()) as session:
+        master_id = (
+            None
+            if master is None
+            else int(_by_code(session, ScopeCertificate, "number", master, "master").id)
+        )
+        cert = issue_certificate(
+            session, _operator(), number=number, site_id=_required_site(session, site),
+            kind=kind, issued_on=day, master_certificate_id=master_id,
+        )  # fmt: skip
+        _report(
+            json_output,
+            "certificate",
+            cert,
+            f"issued {cert.kind} certificate {cert.number}, valid until {cert.valid_until}",
+        )
+
+
+@app.command("start-cycle")
+@cli_errors
+def start_cycle_command(
+    certificate: str = typer.Option(..., "--certificate", help="Master certificate number."),
+    body: str = typer.Option(..., "--body", help="Certification body."),
+    standards: str = typer.Option(..., "--standards", help="Applicable standards."),
+    json_output: bool = _JSON,
+) -> None:
+    """Start the certification cycle of a master certificate (certified on its issue date)."""
+    from calib.assessment.cycle_service import start_certification_cycle
+    from calib.assessment.records import ScopeCertificate
+    from calib.db import ensure_database, session_scope
+
+    with session_scope(ensure_database()) as session:
+        cert = _by_code(session, ScopeCertificate, "number", certificate, "certificate")
+        cycle = start_certification_cycle(
+            session, _operator(), certificate_id=int(cert.id),
+            certification_body=body, standards=standards,
+        )  # fmt: skip
+        _report(json_output, "certification_cycle", cycle, f"started the cycle of {cert.number}")
+
+
+_CYCLE = typer.Option(
+    None, "--certificate", help="Master certificate number (default: the latest cycle)."
+)
+_NOTE = typer.Option("", "--note", help="What was done, outcome.")
+
+
+@app.command("add-cycle-step")
+@cli_errors
+def add_cycle_step_command(
+    step: str = typer.Option(
+        ...,
+        "--step",
+        help="applicable_standards, certification_body, evaluation, report, recertification "
+        "(surveillance: add-surveillance).",
+    ),
+    date: str | None = typer.Option(None, "--date", help="YYYY-MM-DD (default today)."),
+    note: str = _NOTE,
+    certificate: str | None = _CYCLE,
+    json_output: bool = _JSON,
+) -> None:
+    """Record a completed step of the certification cycle (dates in the cycle's order)."""
+    from calib.assessment.cycle_service import add_cycle_step
+    from calib.db import ensure_database, session_scope
+
+    day = _day(date, "--date", "done_on")
+    with session_scope(ensure_database()) as session:
+        record = add_cycle_step(
+            session, _operator(), _cycle_of(session, certificate), key=step, done_on=day, note=note
+        )
+        _report(json_output, "certification_step", record, f"recorded {record.key} on {day}")
+
+
+@app.command("add-surveillance")
+@cli_errors
+def add_surveillance_command(
+    date: str | None = typer.Option(None, "--date", help="YYYY-MM-DD (default today)."),
+    note: str = _NOTE,
+    certificate: str | None = _CYCLE,
+    json_output: bool = _JSON,
+) -> None:
+    """Record the next surveillance visit of the certification cycle."""
+    from calib.assessment.cycle_service import record_surveillance
+    from calib.db import ensure_database, session_scope
+
+    day = _day(date, "--date", "done_on")
+    with session_scope(ensure_database()) as session:
+        record = record_surveillance(
+            session, _operator(), _cycle_of(session, certificate), done_on=day, note=note
+        )
+        _report(json_output, "certification_step", record, f"recorded {record.key} on {day}")

@@ -7,6 +7,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from calib.permissions import Permission, allowed
 from calib.ui.context import current_user, db_session, today
 
 _STATE_COLOURS = {"done": "#2e7d32", "due": "#f9a825", "overdue": "#c62828", "upcoming": "#90a4ae"}
@@ -20,6 +21,12 @@ def render() -> None:
 
     st.title("Scopes")
     user = current_user()
+    can_manage = allowed(user.role, Permission.MANAGE_LAB)
+    if can_manage:
+        from calib.ui.assessment_scope_setup import scope_forms
+
+        with st.expander("Set up scope lines, site scopes and certificates"):
+            scope_forms()
     with db_session() as session:
         state = scope_state(session, user)
         cycle = current_cycle(session, user, as_of=today())
@@ -64,6 +71,13 @@ def render() -> None:
             key="scopes_issues",
         )
     st.subheader("Certification cycle")
+    if can_manage:
+        from calib.ui.assessment_scope_setup import cycle_forms
+
+        with st.expander("Record the certification cycle"):
+            cycle_forms(None if cycle is None else int(cycle[0].id or 0))
+        with db_session() as session:  # re-read: a step just recorded shows at once
+            cycle = current_cycle(session, user, as_of=today())
     if cycle is None:
         st.info("No certification cycle recorded.")
         return

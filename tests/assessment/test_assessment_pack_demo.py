@@ -62,6 +62,19 @@ def test_demo_pack_verifies_and_follows_the_contract(demo_pack: Path) -> None:
     assert "evidence/check_standard_CS-DCV-10V.csv" in names
 
 
+def test_demo_pack_findings_carry_their_nonconformity(demo_pack: Path) -> None:
+    """ISO/IEC 17025:2017 8.7: each major/minor finding names its NC and corrective actions."""
+    findings = json.loads(zipfile.ZipFile(demo_pack).read("evidence/findings.json"))
+    graded = {f["reference"]: f for f in findings if f["grade"] == "minor"}
+    assert len(graded) == 2
+    for finding in graded.values():
+        nc = finding["nonconformity"]
+        assert nc["id"] == finding["nonconformity_id"] and nc["reference"].startswith("NC-")
+        assert (nc["source_table"], nc["source_id"]) == ("assessment_finding", str(finding["id"]))
+        assert nc["corrective_actions"] == []
+    assert all(f["nonconformity"] is None for f in findings if f["grade"] == "observation")
+
+
 def _rewrite(pack: Path, target: Path, name: str) -> None:
     with zipfile.ZipFile(pack) as source, zipfile.ZipFile(target, "w") as out:
         for info in source.infolist():

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
@@ -27,7 +26,6 @@ from calib.permissions import Principal
 from calib.records import Site
 from uncertainty.errors import InvalidInputError, PermissionDeniedError
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
 STAFF = Principal("staff", "staff")
 ASSESSOR = Principal("assessor", "assessor")
 
@@ -97,14 +95,6 @@ def test_setup_errors_name_the_field_and_assessors_cannot_write(demo_engine: Eng
             add_limit(session, STAFF, room_id=rid, quantity="", unit="degC", low=1)
         assert info.value.field == "quantity"
         session.rollback()
-
-
-@pytest.fixture
-def app_test(demo_url: str, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    monkeypatch.setenv("CALIB_DATABASE_URL", demo_url)
-    at = AppTest.from_file(APP, default_timeout=180)
-    at.run()
-    return at
 
 
 def _sign_in(at: AppTest, username: str, password: str) -> None:
