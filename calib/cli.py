@@ -18,6 +18,7 @@ from calib.commands import (
     demo,
     evidence,
     ilc,
+    lab,
     satisfaction,
     schema,
     serve,
@@ -39,6 +40,7 @@ app.add_typer(trace.app, name="trace")
 app.add_typer(ilc.app, name="ilc")
 app.add_typer(satisfaction.app, name="satisfaction")
 app.add_typer(evidence.app, name="evidence")
+app.add_typer(lab.app, name="lab")
 app.add_typer(db.app, name="db")
 app.add_typer(audit.app, name="audit")
 app.add_typer(user.app, name="user")

@@ -12,7 +12,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from calib.audit import audited_create, audited_update
+from calib.audit import audited_create, audited_update, new_version
+from calib.lab_personnel import required_text, valid_authorisation, valid_email
 from calib.permissions import Actor, Permission, require
 from calib.records import (
     Authorisation,
@@ -25,13 +26,15 @@ from calib.records import (
     Procedure,
     Site,
 )
-from uncertainty.errors import InvalidInputError, NotFoundError
+from uncertainty.errors import ConflictError, InvalidInputError, NotFoundError
 
 __all__ = [
     "AuthorisationStatus",
     "LabOverview",
+    "approve_procedure",
     "create_customer",
     "create_job",
+    "create_procedure",
     "expiring_authorisations",
     "get_job",
     "get_lab",
@@ -41,8 +44,12 @@ __all__ = [
     "list_people",
     "list_procedures",
     "list_sites",
+    "log_job",
     "month_bounds",
+    "procedure_in_force",
     "release_job",
+    "revise_procedure",
+    "update_customer",
     "update_job",
 ]
 
@@ -85,12 +92,181 @@ def list_procedures(session: Session, actor: Actor) -> list[Procedure]:
     )
 
 
+_CUSTOMER_FIELDS = frozenset({"name", "contact_name", "contact_email", "city", "country"})
+
+
+def _customer_values(
+    session: Session, changes: dict[str, Any], customer_id: int | None = None
+) -> dict[str, Any]:
+    clean: dict[str, Any] = {}
+    for key, value in changes.items():
+        if key not in _CUSTOMER_FIELDS:
+            raise InvalidInputError(
+                f"a customer has no field {key!r}; allowed: {', '.join(sorted(_CUSTOMER_FIELDS))}",
+                field=key,
+            )
+        if key == "name":
+            clean[key] = required_text(value, "name")
+            same = [
+                c
+                for c in session.exec(select(Customer))
+                if c.name.casefold() == clean[key].casefold() and c.id != customer_id
+            ]
+            if same:
+                raise ConflictError(
+                    f"name: customer {same[0].id} is already called {same[0].name!r}"
+                )
+        elif key == "contact_email":
+            clean[key] = valid_email(value, "contact_email")
+        else:
+            clean[key] = str(value or "").strip()
+    return clean
+
+
 def create_customer(session: Session, actor: Actor, **fields: Any) -> Customer:
-    """Add a customer (``name`` required)."""
-    require(actor, Permission.EDIT_RECORDS)
-    if not str(fields.get("name", "")).strip():
+    """Add a customer (ISO/IEC 17025:2017 7.1): ``name`` required and unique, e-mail checked."""
+    require(actor, Permission.MANAGE_LAB)
+    if "name" not in fields:
         raise InvalidInputError("customer name must not be empty", field="name")
-    return audited_create(session, Customer(**fields), actor)
+    return audited_create(session, Customer(**_customer_values(session, fields)), actor)
+
+
+def update_customer(
+    session: Session, actor: Actor, customer_id: int, changes: dict[str, Any]
+) -> Customer:
+    """Change a customer's name, contact or address."""
+    require(actor, Permission.MANAGE_LAB)
+    customer = session.get(Customer, customer_id)
+    if customer is None:
+        raise InvalidInputError(f"no customer with id {customer_id}", field="customer_id")
+    clean = _customer_values(session, changes, customer_id)
+    return audited_update(session, customer, clean, actor)
+
+
+# --------------------------------------------------------------------------- procedures
+
+
+def _procedure(session: Session, procedure_id: int) -> Procedure:
+    procedure = session.get(Procedure, procedure_id)
+    if procedure is None:
+        raise InvalidInputError(f"no procedure with id {procedure_id}", field="procedure_id")
+    return procedure
+
+
+def _versions(session: Session, code: str) -> list[Procedure]:
+    return list(
+        session.exec(
+            select(Procedure).where(Procedure.code == code).order_by(col(Procedure.version))
+        )
+    )
+
+
+def create_procedure(
+    session: Session, actor: Actor, *, code: str, title: str, quantity: str = ""
+) -> Procedure:
+    """Add version 1 of a new procedure as a draft (ISO/IEC 17025:2017 7.2.1)."""
+    require(actor, Permission.MANAGE_LAB)
+    clean_code = required_text(code, "code")
+    if _versions(session, clean_code):
+        raise ConflictError(
+            f"code: procedure {clean_code} exists already; add a new version of it instead"
+        )
+    procedure = Procedure(
+        code=clean_code,
+        title=required_text(title, "title"),
+        quantity=str(quantity or "").strip(),
+        status="draft",
+    )
+    return audited_create(session, procedure, actor)
+
+
+def revise_procedure(
+    session: Session,
+    actor: Actor,
+    procedure_id: int,
+    *,
+    title: str | None = None,
+    quantity: str | None = None,
+) -> Procedure:
+    """Start the next version of the latest version of a procedure, as a draft (7.2.1.5).
+
+    The approved version stays in force until the new one is approved with its own
+    ``effective_from``. Refused while a draft of the code is pending.
+    """
+    require(actor, Permission.MANAGE_LAB)
+    procedure = _procedure(session, procedure_id)
+    latest = _versions(session, procedure.code)[-1]
+    if latest.id != procedure.id:
+        raise InvalidInputError(
+            f"{procedure.code} v{procedure.version} is not the latest version "
+            f"(v{latest.version} is)",
+            field="procedure_id",
+        )
+    if procedure.status == "draft":
+        raise ConflictError(
+            f"procedure_id: {procedure.code} v{procedure.version} is still a draft; edit or "
+            "approve it instead of adding another version"
+        )
+    changes: dict[str, Any] = {"effective_from": None, "effective_to": None}
+    if title is not None:
+        changes["title"] = required_text(title, "title")
+    if quantity is not None:
+        changes["quantity"] = quantity.strip()
+    return new_version(session, procedure, changes, actor)
+
+
+def approve_procedure(
+    session: Session, actor: Actor, procedure_id: int, *, effective_from: dt.date
+) -> Procedure:
+    """Approve a draft version from ``effective_from`` (7.2.1.1); it becomes immutable.
+
+    ``effective_from`` may not precede that of the version it supersedes.
+    """
+    require(actor, Permission.APPROVE_RECORDS)
+    procedure = _procedure(session, procedure_id)
+    if procedure.status != "draft":
+        raise ConflictError(
+            f"procedure_id: {procedure.code} v{procedure.version} is {procedure.status}, "
+            "only a draft can be approved"
+        )
+    if not isinstance(effective_from, dt.date):
+        raise InvalidInputError("effective_from must be a date", field="effective_from")
+    earlier = [p for p in _versions(session, procedure.code) if p.version < procedure.version]
+    previous = [p.effective_from for p in earlier if p.effective_from is not None]
+    if previous and effective_from < max(previous):
+        raise InvalidInputError(
+            f"effective_from {effective_from} precedes v{earlier[-1].version}'s {max(previous)}",
+            field="effective_from",
+        )
+    return audited_update(
+        session, procedure, {"status": "approved", "effective_from": effective_from}, actor
+    )
+
+
+def procedure_in_force(session: Session, procedure: Procedure, day: dt.date) -> str | None:
+    """Why ``procedure`` may not be used on ``day``, or ``None`` when it may.
+
+    The test of the assessment rule ``procedures_approved_and_current``
+    (ISO/IEC 17025:2017 7.2.1.1): approved, effective on ``day`` and not superseded by
+    a newer approved version already effective. Internal helper: callers check permissions.
+    """
+    label = f"{procedure.code} v{procedure.version}"
+    if procedure.status != "approved":
+        return f"{label} is {procedure.status}, not approved"
+    if procedure.effective_from is not None and day < procedure.effective_from:
+        return f"{label} is effective only from {procedure.effective_from}"
+    for newer in _versions(session, procedure.code):
+        if (
+            newer.version > procedure.version
+            and newer.status == "approved"
+            and newer.effective_from is not None
+            and newer.effective_from <= day
+        ):
+            return f"{label} is superseded by v{newer.version} (effective {newer.effective_from})"
+    return None
+
+
+# --------------------------------------------------------------------------- jobs
 
 
 def get_job(session: Session, actor: Actor, job_id: int) -> Job:
@@ -109,8 +285,11 @@ def list_jobs(
     site_id: int | None = None,
     received_from: dt.date | None = None,
     received_until: dt.date | None = None,
+    procedure_code: str | None = None,
+    person_id: int | None = None,
 ) -> list[Job]:
-    """Jobs, newest first, optionally of one site and received in ``[from, until)``."""
+    """Jobs, newest first, optionally of one site, received in ``[from, until)``,
+    of one procedure code (any version) or performed or authorised by one person."""
     require(actor, Permission.VIEW_RECORDS)
     stmt = select(Job).order_by(col(Job.received_on).desc(), col(Job.id).desc())
     if site_id is not None:
@@ -119,6 +298,14 @@ def list_jobs(
         stmt = stmt.where(Job.received_on >= received_from)
     if received_until is not None:
         stmt = stmt.where(Job.received_on < received_until)
+    if procedure_code is not None:
+        stmt = stmt.join(Procedure, col(Procedure.id) == Job.procedure_id).where(
+            Procedure.code == procedure_code
+        )
+    if person_id is not None:
+        stmt = stmt.where(
+            (col(Job.performed_by_id) == person_id) | (col(Job.authorised_by_id) == person_id)
+        )
     return list(session.exec(stmt))
 
 
@@ -130,6 +317,84 @@ def create_job(session: Session, actor: Actor, **fields: Any) -> Job:
         raise InvalidInputError(
             f"due_on {job.due_on} is before received_on {job.received_on}", field="due_on"
         )
+    return audited_create(session, job, actor)
+
+
+def _check_authorised(
+    session: Session, person_id: object, field_name: str, code: str, day: dt.date
+) -> Person:
+    person = session.get(Person, person_id) if isinstance(person_id, int) else None
+    if person is None:
+        raise InvalidInputError(f"{field_name}: no person with id {person_id}", field=field_name)
+    if valid_authorisation(session, int(person.id or 0), code, day) is None:
+        raise InvalidInputError(
+            f"{field_name}: {person.name} holds no authorisation for {code} valid on {day} "
+            "(ISO/IEC 17025:2017 6.2.5 f); grant one first",
+            field=field_name,
+        )
+    return person
+
+
+def log_job(
+    session: Session,
+    actor: Actor,
+    *,
+    site_id: int,
+    customer_id: int,
+    procedure_id: int,
+    item_description: str,
+    received_on: dt.date,
+    due_on: dt.date,
+    performed_by_id: int,
+    authorised_by_id: int | None = None,
+    item_serial: str = "",
+) -> Job:
+    """Log a job someone performs, refusing what the assessment would find.
+
+    The job date is ``received_on`` (the date ``calib/assessment/rules_lab.py`` uses
+    for a job without a recorded location). Refused, naming the field, when:
+    the procedure is not approved, not yet effective or superseded that day
+    (``procedures_approved_and_current``, 7.2.1.1); the performer, or the authoriser
+    when given, holds no authorisation for the procedure code valid that day
+    (``authorisations_valid_at_job_date``, 6.2.5 f, 6.2.6); ``due_on`` precedes
+    ``received_on``. The job is stored ``in_progress``; release it with
+    :func:`release_job`.
+    """
+    require(actor, Permission.EDIT_RECORDS)
+    for model, value, name in (
+        (Site, site_id, "site_id"),
+        (Customer, customer_id, "customer_id"),
+    ):
+        if not isinstance(value, int) or session.get(model, value) is None:
+            raise InvalidInputError(f"{name}: no {model.__tablename__} with id {value}", field=name)
+    procedure = _procedure(session, procedure_id)
+    if not isinstance(received_on, dt.date) or not isinstance(due_on, dt.date):
+        bad = "received_on" if not isinstance(received_on, dt.date) else "due_on"
+        raise InvalidInputError(f"{bad} must be a date", field=bad)
+    if due_on < received_on:
+        raise InvalidInputError(
+            f"due_on {due_on} is before received_on {received_on}", field="due_on"
+        )
+    why = procedure_in_force(session, procedure, received_on)
+    if why is not None:
+        raise InvalidInputError(f"procedure_id: {why} on {received_on}", field="procedure_id")
+    _check_authorised(session, performed_by_id, "performed_by_id", procedure.code, received_on)
+    if authorised_by_id is not None:
+        _check_authorised(
+            session, authorised_by_id, "authorised_by_id", procedure.code, received_on
+        )
+    job = Job(
+        site_id=site_id,
+        customer_id=customer_id,
+        procedure_id=procedure_id,
+        item_description=required_text(item_description, "item_description"),
+        item_serial=str(item_serial or "").strip(),
+        received_on=received_on,
+        due_on=due_on,
+        performed_by_id=performed_by_id,
+        authorised_by_id=authorised_by_id,
+        status="in_progress",
+    )
     return audited_create(session, job, actor)
 
 
