@@ -51,6 +51,7 @@ __all__ = [
     "revise_procedure",
     "update_customer",
     "update_job",
+    "version_in_force",
 ]
 
 
@@ -264,6 +265,26 @@ def procedure_in_force(session: Session, procedure: Procedure, day: dt.date) -> 
         ):
             return f"{label} is superseded by v{newer.version} (effective {newer.effective_from})"
     return None
+
+
+def version_in_force(session: Session, actor: Actor, code: str, day: dt.date) -> Procedure:
+    """The version of procedure ``code`` usable on ``day`` (see :func:`procedure_in_force`).
+
+    Raises ``InvalidInputError`` naming ``procedure`` with the reason the latest version
+    is not usable when none is.
+    """
+    require(actor, Permission.VIEW_RECORDS)
+    versions = _versions(session, code)
+    if not versions:
+        raise InvalidInputError(f"procedure: no procedure with code {code!r}", field="procedure")
+    for proc in reversed(versions):
+        if procedure_in_force(session, proc, day) is None:
+            return proc
+    raise InvalidInputError(
+        f"procedure: no version of {code} is usable on {day} "
+        f"({procedure_in_force(session, versions[-1], day)})",
+        field="procedure",
+    )
 
 
 # --------------------------------------------------------------------------- jobs

@@ -45,8 +45,8 @@ def _operator() -> Any:
     return Principal(username=f"cli:{login}", role="admin")
 
 
-def _day(text: str | None, option: str) -> dt.date:
-    """``text`` as a date (``None``: today); bad text names the option."""
+def _day(text: str | None, option: str, field: str | None = None) -> dt.date:
+    """``text`` as a date (``None``: today); bad text names ``--option`` and the field."""
     from uncertainty.errors import InvalidInputError
 
     if text is None:
@@ -55,7 +55,8 @@ def _day(text: str | None, option: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError as exc:
         raise InvalidInputError(
-            f"--{option.replace('_', '-')} must be a date YYYY-MM-DD, got {text!r}", field=option
+            f"--{option.replace('_', '-')} must be a date YYYY-MM-DD, got {text!r}",
+            field=field or option,
         ) from exc
 
 
@@ -93,19 +94,6 @@ def _procedure_id(session: Any, code: str, option: str = "procedure") -> int:
     if versions:
         return int(versions[-1].id or 0)
     return _find(session, Procedure, code, option)
-
-
-def _in_force_procedure_id(session: Any, code: str, day: dt.date) -> int:
-    """The version of ``code`` in force on ``day`` (the latest when none is)."""
-    from sqlmodel import select
-
-    from calib.lab import procedure_in_force
-    from calib.records import Procedure
-
-    for proc in session.exec(select(Procedure).where(Procedure.code == code)):
-        if procedure_in_force(session, proc, day) is None:
-            return int(proc.id or 0)
-    return _procedure_id(session, code)
 
 
 def _created(json_output: bool, kind: str, record: Any, text: str) -> None:
@@ -183,7 +171,7 @@ def authorise(
     from calib.lab_personnel import grant_authorisation
     from calib.records import Person
 
-    start, end = _day(valid_from, "valid_from"), _day(valid_until, "valid_until")
+    start, end = _day(valid_from, "from", "valid_from"), _day(valid_until, "until", "valid_until")
     with session_scope(ensure_database()) as session:
         auth = grant_authorisation(
             session,
@@ -306,7 +294,7 @@ def revise_procedure_command(
 def log_job_command(
     site: str = typer.Option(..., "--site", help="Site code or id."),
     customer: str = typer.Option(..., "--customer", help="Customer id or exact name."),
-    procedure: str = typer.Option(..., "--procedure", help="Procedure code or id."),
+    procedure: str = typer.Option(..., "--procedure", help="Procedure code."),
     item: str = typer.Option(..., "--item", help="Item description."),
     received: str = typer.Option(..., "--received", help="Job date YYYY-MM-DD."),
     due: str = typer.Option(..., "--due", help="Due date YYYY-MM-DD."),
@@ -317,17 +305,19 @@ def log_job_command(
 ) -> None:
     """Log a job; refused when the procedure is not in force or a person is not authorised."""
     from calib.db import ensure_database, session_scope
-    from calib.lab import log_job
+    from calib.lab import log_job, version_in_force
     from calib.records import Customer, Person, Site
 
-    received_on, due_on = _day(received, "received_on"), _day(due, "due_on")
+    received_on, due_on = _day(received, "received", "received_on"), _day(due, "due", "due_on")
     with session_scope(ensure_database()) as session:
         job = log_job(
             session,
             _operator(),
             site_id=_find(session, Site, site, "site", "code"),
             customer_id=_find(session, Customer, customer, "customer", "name"),
-            procedure_id=_in_force_procedure_id(session, procedure, received_on),
+            procedure_id=int(
+                version_in_force(session, _operator(), procedure, received_on).id or 0
+            ),
             item_description=item,
             item_serial=serial,
             received_on=received_on,
