@@ -72,6 +72,14 @@ def create_scheme(
     for field, text in (("provider", provider), ("name", name)):
         if not text.strip():
             raise InvalidInputError(f"{field} must not be empty", field=field)
+    # Rounds find their scheme by name (CLI --scheme): two schemes of one provider must differ.
+    same = select(PTScheme).where(
+        PTScheme.provider == provider.strip(), PTScheme.name == name.strip()
+    )
+    if session.exec(same).first() is not None:
+        raise InvalidInputError(
+            f"scheme {name.strip()!r} of {provider.strip()!r} exists already", field="name"
+        )
     return audited_create(
         session,
         PTScheme(

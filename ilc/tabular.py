@@ -1,5 +1,9 @@
 """Results tables as entered or uploaded: CSV, Excel (.xlsx) and JSON, validated per cell.
 
+Also the replicate grids of a homogeneity or stability check (one row per PT item,
+one column per replicate; ISO 13528:2022 B.3): :func:`parse_replicate_grid`,
+:func:`parse_replicate_bytes`.
+
 A results table has the columns ``participant, value, expanded_uncertainty,
 coverage_factor`` and optionally ``exclude_from_reference`` and ``own_lab``.
 Every problem names its row and column as a spreadsheet does (the header is row
@@ -24,6 +28,8 @@ __all__ = [
     "OPTIONAL_COLUMNS",
     "REQUIRED_COLUMNS",
     "ResultRow",
+    "parse_replicate_bytes",
+    "parse_replicate_grid",
     "parse_results_bytes",
     "parse_results_csv",
     "parse_results_json",
@@ -302,3 +308,136 @@ def parse_results_bytes(data: bytes, filename: str) -> list[ResultRow]:
     raise InvalidInputError(
         f"unsupported file {filename!r}: use .csv, .xlsx or .json", field="file"
     )
+
+
+# ------------------------------------------------------------------ replicate grids
+
+
+def _cells(text: str) -> list[list[str]]:
+    """Split pasted lines on tabs, else semicolons, else commas, else runs of spaces."""
+    lines = text.splitlines()
+    for separator in ("\t", ";", ","):
+        if any(separator in line for line in lines):
+            return [[c.strip() for c in line.split(separator)] for line in lines]
+    return [line.split() for line in lines]
+
+
+def _numeric(cell: object) -> bool:
+    if _is_blank(cell) or isinstance(cell, bool):
+        return False
+    try:
+        float(str(cell).strip())
+    except ValueError:
+        return False
+    return True
+
+
+def _replicate(cell: object, row: int, column: int) -> float:
+    value = _number(cell, row, str(column), required=True)
+    if value is None:  # unreachable: a required blank cell raises
+        raise InvalidInputError(f"{_where(row, str(column))}: empty cell", field="samples")
+    return value
+
+
+def _replicate_rows(
+    rows: Sequence[tuple[int, Sequence[object]]],
+    *,
+    first_column_labels: bool,
+    min_items: int,
+    min_replicates: int,
+) -> list[list[float]]:
+    """Numbers of a grid whose rows are (row number, cells); a header row is skipped."""
+    rows = [(n, cells) for n, cells in rows if any(not _is_blank(c) for c in cells)]
+    if rows and not any(_numeric(c) for c in rows[0][1]):
+        rows = rows[1:]  # a header such as "item, replicate 1, replicate 2"
+    offset = 1 if first_column_labels else 0
+    grid: list[list[float]] = []
+    width, first = 0, 0
+    for number, cells in rows:
+        kept = list(cells[offset:])
+        while kept and _is_blank(kept[-1]):
+            kept.pop()
+        values = [_replicate(c, number, i + 1 + offset) for i, c in enumerate(kept)]
+        if not grid:
+            width, first = len(values), number
+        elif len(values) != width:
+            raise InvalidInputError(
+                f"row {number}: {len(values)} replicates, but row {first} has {width}; "
+                "every item needs the same number of replicates",
+                field=f"row {number}",
+            )
+        grid.append(values)
+    if len(grid) < min_items or width < min_replicates:
+        raise InvalidInputError(
+            f"need at least {min_items} items with at least {min_replicates} replicates each, "
+            f"got {len(grid)} x {width}",
+            field="samples",
+        )
+    return grid
+
+
+def parse_replicate_grid(
+    text: str, *, first_column_labels: bool = False, min_items: int = 2, min_replicates: int = 2
+) -> list[list[float]]:
+    """Rows of replicates as pasted: one item per line, the values split by tabs (a
+    spreadsheet paste), else semicolons, else commas, else spaces (decimal point only);
+    a first line without any number is a header and is skipped.
+
+    Examples
+    --------
+    >>> parse_replicate_grid("item\\trep 1\\trep 2\\nA\\t0.185\\t0.194\\nB\\t0.187\\t0.189",
+    ...                      first_column_labels=True)
+    [[0.185, 0.194], [0.187, 0.189]]
+    >>> parse_replicate_grid("1;2\\n3;x")
+    Traceback (most recent call last):
+    ...
+    uncertainty.errors.InvalidInputError: row 2, column 2: 'x' is not a number
+    """
+    rows = list(enumerate(_cells(text), start=1))
+    return _replicate_rows(
+        rows,
+        first_column_labels=first_column_labels,
+        min_items=min_items,
+        min_replicates=min_replicates,
+    )
+
+
+def parse_replicate_bytes(
+    data: bytes,
+    filename: str,
+    *,
+    first_column_labels: bool = False,
+    min_items: int = 2,
+    min_replicates: int = 2,
+) -> list[list[float]]:
+    """A replicate grid from an uploaded ``.csv``/``.txt`` or ``.xlsx`` (first worksheet)."""
+    name = filename.lower()
+    if name.endswith((".csv", ".txt")):
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise InvalidInputError(f"{filename} is not UTF-8 text", field="file") from exc
+        return parse_replicate_grid(
+            text,
+            first_column_labels=first_column_labels,
+            min_items=min_items,
+            min_replicates=min_replicates,
+        )
+    if name.endswith(".xlsx"):
+        import openpyxl
+
+        try:
+            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many types for a damaged file
+            raise InvalidInputError(f"not a readable .xlsx workbook: {exc}", field="file") from exc
+        rows = [
+            (n, list(r)) for n, r in enumerate(book.worksheets[0].iter_rows(values_only=True), 1)
+        ]
+        book.close()
+        return _replicate_rows(
+            rows,
+            first_column_labels=first_column_labels,
+            min_items=min_items,
+            min_replicates=min_replicates,
+        )
+    raise InvalidInputError(f"unsupported file {filename!r}: use .csv, .txt or .xlsx", field="file")

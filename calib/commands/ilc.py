@@ -3,12 +3,18 @@ rounds, import, score-round, history and coverage on the database."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from calib.cli_support import EXIT_FINDINGS, EXIT_OK, cli_errors, dump_json, read_json_file
 from calib.permissions import Principal
+
+if TYPE_CHECKING:
+    from sqlmodel import Session, SQLModel
 
 app = typer.Typer(
     help="Inter-laboratory comparisons and proficiency testing.", no_args_is_help=True
@@ -134,6 +140,75 @@ def _operator() -> Principal:
     return Principal(username=f"cli:{login}", role="admin")
 
 
+def _date(flag: str, text: str) -> dt.date:
+    """A ``YYYY-MM-DD`` flag value, or exit 2 naming the flag."""
+    from uncertainty.errors import InvalidInputError
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInputError(f"{flag} must be YYYY-MM-DD, got {text!r}", field=flag) from None
+
+
+def _subdiscipline_id(session: Session, actor: Principal, code: str) -> int:
+    """Id of the sub-discipline ``code``, or exit 2 naming ``--subdiscipline``."""
+    from ilc.service import list_subdisciplines
+    from uncertainty.errors import InvalidInputError
+
+    codes = {s.code: int(s.id or 0) for s in list_subdisciplines(session, actor)}
+    if code not in codes:
+        raise InvalidInputError(
+            f"--subdiscipline: unknown sub-discipline {code!r}; known: "
+            f"{', '.join(codes) or 'none'}",
+            field="--subdiscipline",
+        )
+    return codes[code]
+
+
+def _site_id(session: Session, actor: Principal, code: str) -> int:
+    """Id of the site ``code``, or exit 2 naming ``--site``."""
+    from calib.lab import list_sites
+    from uncertainty.errors import InvalidInputError
+
+    sites = {s.code: int(s.id or 0) for s in list_sites(session, actor)}
+    if code not in sites:
+        raise InvalidInputError(
+            f"--site: unknown site {code!r}; known: {', '.join(sites)}", field="--site"
+        )
+    return sites[code]
+
+
+def _create(
+    call: Callable[[Session, Principal], SQLModel],
+    flags: Mapping[str, str],
+    json_output: bool,
+    summary: Callable[[dict[str, Any]], str],
+) -> None:
+    """Run one create-or-update service in a session and print the record.
+
+    A service error names a field (``cycle_years``); it is reported under its flag
+    (``--cycle-years``, or the name in ``flags``) with exit 2. Errors that name a flag
+    already (``--site``) pass unchanged.
+    """
+    from calib.db import ensure_database, session_scope
+    from uncertainty.errors import InvalidInputError
+
+    with session_scope(ensure_database()) as session:
+        try:
+            created = call(session, _operator())
+        except InvalidInputError as exc:
+            field = exc.field or ""
+            if field.startswith("--"):
+                raise
+            flag = flags.get(field, "--" + field.replace("_", "-") if field else "")
+            raise InvalidInputError(f"{flag}: {exc}", field=flag) from None
+        doc = created.model_dump(mode="json")
+    if json_output:
+        dump_json(doc)
+    else:
+        typer.echo(summary(doc))
+
+
 @app.command("rounds")
 @cli_errors
 def rounds(
@@ -221,8 +296,6 @@ def score_round_(
 
     Exit 0 all satisfactory or questionable, 1 any unsatisfactory, 2 bad input.
     """
-    import datetime as dt
-
     from calib.db import ensure_database, session_scope
     from ilc.service import score_round
 
@@ -252,18 +325,11 @@ def history(
     Exit 0 no signal, 1 at least one action signal, 2 bad input.
     """
     from calib.db import ensure_database, session_scope
-    from calib.lab import list_sites
     from ilc.service import measurand_history
-    from uncertainty.errors import InvalidInputError
 
     actor = _operator()
     with session_scope(ensure_database()) as session:
-        site_id = None
-        if site is not None:
-            sites = {s.code: s.id for s in list_sites(session, actor)}
-            if site not in sites:
-                raise InvalidInputError(f"unknown site {site!r}", field="--site")
-            site_id = sites[site]
+        site_id = None if site is None else _site_id(session, actor, site)
         result = measurand_history(
             session, actor, measurand, en_limit=en_limit, window=window, site_id=site_id
         )
@@ -288,18 +354,10 @@ def coverage(
     json_output: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """PT-plan coverage per sub-discipline and site (ILAC P9). Exit 1 if any is overdue."""
-    import datetime as dt
-
     from calib.db import ensure_database, session_scope
     from ilc.service import pt_coverage
-    from uncertainty.errors import InvalidInputError
 
-    try:
-        day = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
-    except ValueError:
-        raise InvalidInputError(
-            f"--as-of must be YYYY-MM-DD, got {as_of!r}", field="--as-of"
-        ) from None
+    day = _date("--as-of", as_of) if as_of else dt.date.today()
     with session_scope(ensure_database()) as session:
         rows = pt_coverage(session, _operator(), as_of=day)
     if json_output:
@@ -363,23 +421,12 @@ def create_round_(
     json_output: bool = typer.Option(False, "--json", help="Print the created round as JSON."),
 ) -> None:
     """Create an open PT round (ISO/IEC 17025:2017 7.7.2). Exit 2 naming the bad flag."""
-    import datetime as dt
-
-    from calib.db import ensure_database, session_scope
-    from calib.lab import list_sites
-    from ilc.service import create_round, list_schemes, list_subdisciplines
+    from ilc.service import create_round, list_schemes
     from uncertainty.errors import InvalidInputError
 
-    days: dict[str, dt.date] = {}
-    for flag, text in (("--opened", opened), ("--closes", closes)):
-        try:
-            days[flag] = dt.date.fromisoformat(text)
-        except ValueError:
-            raise InvalidInputError(
-                f"{flag} must be YYYY-MM-DD, got {text!r}", field=flag
-            ) from None
-    actor = _operator()
-    with session_scope(ensure_database()) as session:
+    days = {flag: _date(flag, text) for flag, text in (("--opened", opened), ("--closes", closes))}
+
+    def call(session: Session, actor: Principal) -> SQLModel:
         schemes = list_schemes(session, actor)
         found = [s for s in schemes if str(s.id) == scheme or s.name == scheme]
         if not found:
@@ -387,49 +434,119 @@ def create_round_(
             raise InvalidInputError(
                 f"--scheme: unknown scheme {scheme!r}; known: {known}", field="--scheme"
             )
-        sub_id = site_id = None
-        if subdiscipline is not None:
-            codes = {s.code: s.id for s in list_subdisciplines(session, actor)}
-            if subdiscipline not in codes:
-                raise InvalidInputError(
-                    f"--subdiscipline: unknown sub-discipline {subdiscipline!r}; "
-                    f"known: {', '.join(codes) or 'none'}",
-                    field="--subdiscipline",
-                )
-            sub_id = codes[subdiscipline]
-        if site is not None:
-            sites = {s.code: s.id for s in list_sites(session, actor)}
-            if site not in sites:
-                raise InvalidInputError(
-                    f"--site: unknown site {site!r}; known: {', '.join(sites)}", field="--site"
-                )
-            site_id = sites[site]
-        try:
-            created = create_round(
-                session,
-                actor,
-                scheme_id=int(found[0].id or 0),
-                code=code,
-                measurand=measurand,
-                unit=unit,
-                opened_on=days["--opened"],
-                closes_on=days["--closes"],
-                method=method,
-                reference_value=reference_value,
-                reference_expanded_uncertainty=reference_u,
-                reference_coverage_factor=reference_k,
-                sigma_pt=sigma_pt,
-                en_limit=en_limit,
-                doe_convention=doe,
-                subdiscipline_id=sub_id,
-                site_id=site_id,
-                own_participant=own_participant,
-            )
-        except InvalidInputError as exc:
-            flag = _ROUND_FLAGS.get(exc.field or "", exc.field or "")
-            raise InvalidInputError(f"{flag}: {exc}", field=flag) from None
-        doc = created.model_dump(mode="json")
-    if json_output:
-        dump_json(doc)
-    else:
-        typer.echo(f"created round {doc['id']} {doc['code']} (open)")
+        return create_round(
+            session,
+            actor,
+            scheme_id=int(found[0].id or 0),
+            code=code,
+            measurand=measurand,
+            unit=unit,
+            opened_on=days["--opened"],
+            closes_on=days["--closes"],
+            method=method,
+            reference_value=reference_value,
+            reference_expanded_uncertainty=reference_u,
+            reference_coverage_factor=reference_k,
+            sigma_pt=sigma_pt,
+            en_limit=en_limit,
+            doe_convention=doe,
+            subdiscipline_id=(
+                None if subdiscipline is None else _subdiscipline_id(session, actor, subdiscipline)
+            ),
+            site_id=None if site is None else _site_id(session, actor, site),
+            own_participant=own_participant,
+        )
+
+    _create(
+        call, _ROUND_FLAGS, json_output, lambda d: f"created round {d['id']} {d['code']} (open)"
+    )
+
+
+@app.command("create-scheme")
+@cli_errors
+def create_scheme_(
+    provider: str = typer.Option(..., "--provider", help="PT provider, e.g. EURAMET."),
+    name: str = typer.Option(..., "--name", help="Scheme or comparison programme name."),
+    accredited: bool = typer.Option(
+        False, "--accredited-17043", help="The provider is ISO/IEC 17043 accredited."
+    ),
+    website: str = typer.Option("", "--website", help="Provider web page."),
+    json_output: bool = typer.Option(False, "--json", help="Print the created scheme as JSON."),
+) -> None:
+    """Register a PT scheme (ISO/IEC 17025:2017 7.7.2). Exit 2 naming the bad flag."""
+    from ilc.service import create_scheme
+
+    _create(
+        lambda session, actor: create_scheme(
+            session,
+            actor,
+            provider=provider,
+            name=name,
+            accredited_17043=accredited,
+            website=website,
+        ),
+        {},
+        json_output,
+        lambda d: f"created scheme {d['id']} {d['provider']} / {d['name']}",
+    )
+
+
+@app.command("add-subdiscipline")
+@cli_errors
+def add_subdiscipline_(
+    code: str = typer.Option(..., "--code", help="Short code, e.g. DCV."),
+    name: str = typer.Option(..., "--name", help="Name, e.g. DC voltage."),
+    quantity: str = typer.Option("", "--quantity", help="Quantity measured."),
+    json_output: bool = typer.Option(False, "--json", help="Print it as JSON."),
+) -> None:
+    """Add a sub-discipline of the scope (ILAC P9:01/2024 4.2). Exit 2 naming the bad flag."""
+    from ilc.service import create_subdiscipline
+
+    _create(
+        lambda session, actor: create_subdiscipline(
+            session, actor, code=code, name=name, quantity=quantity
+        ),
+        {},
+        json_output,
+        lambda d: f"created sub-discipline {d['code']} ({d['name']})",
+    )
+
+
+@app.command("add-plan-item")
+@cli_errors
+def add_plan_item_(
+    subdiscipline: str = typer.Option(..., "--subdiscipline", help="Sub-discipline code."),
+    site: str = typer.Option(..., "--site", help="Site code, e.g. MAIN."),
+    cycle_start: str = typer.Option(
+        ..., "--cycle-start", help="Start of the accreditation cycle, YYYY-MM-DD."
+    ),
+    cycle_years: int = typer.Option(4, "--cycle-years", help="Cycle length in years (1-10)."),
+    min_rounds: int = typer.Option(1, "--min-rounds", help="PT rounds required per cycle."),
+    notes: str = typer.Option("", "--notes", help="Free text."),
+    json_output: bool = typer.Option(False, "--json", help="Print the plan item as JSON."),
+) -> None:
+    """Create or update the PT plan of a sub-discipline at a site (ILAC P9:01/2024 4.5).
+
+    Exit 2 naming the bad flag.
+    """
+    from ilc.service import set_plan_item
+
+    start = _date("--cycle-start", cycle_start)
+    _create(
+        lambda session, actor: set_plan_item(
+            session,
+            actor,
+            subdiscipline_id=_subdiscipline_id(session, actor, subdiscipline),
+            site_id=_site_id(session, actor, site),
+            cycle_start=start,
+            cycle_years=cycle_years,
+            min_rounds=min_rounds,
+            notes=notes,
+        ),
+        {},
+        json_output,
+        lambda d: (
+            f"PT plan {subdiscipline} at {site}: {d['min_rounds']} round(s) per "
+            f"{d['cycle_years']}-year cycle from {d['cycle_start']}"
+        ),
+    )

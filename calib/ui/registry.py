@@ -134,6 +134,13 @@ PAGES: list[PageSpec] = [
         section="Proficiency testing",
     ),
     PageSpec(
+        page="calib.ui.ilc_homogeneity",
+        title="PT item homogeneity",
+        icon=":material/grain:",
+        url_path="pt-homogeneity",
+        section="Proficiency testing",
+    ),
+    PageSpec(
         page="calib.ui.ilc_setup",
         title="PT set-up",
         icon=":material/add_circle:",
