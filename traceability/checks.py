@@ -29,9 +29,11 @@ __all__ = [
     "ROOT_KINDS",
     "LocalCheck",
     "check_issuer",
+    "check_points_scope",
     "check_references",
     "check_scope",
     "check_tur",
+    "check_uncertainty_order",
     "compute_tur",
     "local_check",
 ]
@@ -132,6 +134,30 @@ def check_scope(
                     (cert.id, issuer.id),
                 )
             )
+    return findings
+
+
+def check_points_scope(
+    cert: Certificate,
+    issuer: Issuer,
+    lines: dict[str, list[CmcLine]],
+    cache: ScopeCache | None = None,
+    out: list[Finding] | None = None,
+) -> list[Finding]:
+    """Scope of the points (:func:`check_scope`), or ``SCOPE_NOT_RECORDED`` (warn) when
+    an NMI or accredited lab has no CMC lines recorded.
+    """
+    findings: list[Finding] = [] if out is None else out
+    if issuer.cmcs:
+        check_scope(cert, issuer, lines, cache, findings)
+    elif issuer.kind in ("nmi", "accredited_lab") and cert.points:
+        findings.append(
+            make_finding(
+                "SCOPE_NOT_RECORDED",
+                f"issuer {issuer.id} has no CMC lines in the register; scope and CMC not checked",
+                (cert.id, issuer.id),
+            )
+        )
     return findings
 
 
@@ -253,13 +279,17 @@ def check_references(
                         (cert.id, used.id, amendment.id),
                     )
                 )
-        _uncertainty_order(cert, used, ref.quantity, findings)
+        check_uncertainty_order(cert, used, ref.quantity, findings)
     return findings
 
 
-def _uncertainty_order(
+def check_uncertainty_order(
     cert: Certificate, used: Certificate, quantity: str | None, findings: list[Finding]
 ) -> None:
+    """Points of ``cert`` whose u is below the u of reference ``used`` at the nearest point.
+
+    Only ``cert.points``, ``used.points`` and ``quantity`` decide whether a finding is made.
+    """
     for point in cert.points:
         if quantity is not None and normalise_quantity_name(quantity) != point.quantity_key:
             continue
@@ -347,16 +377,7 @@ def local_check(
     issuer = register.issuers[cert.issuer]
     result = check_issuer(register, cert)
     findings = result.findings
-    if issuer.cmcs:
-        check_scope(cert, issuer, lines, cache, findings)
-    elif issuer.kind in ("nmi", "accredited_lab") and cert.points:
-        result.findings.append(
-            make_finding(
-                "SCOPE_NOT_RECORDED",
-                f"issuer {issuer.id} has no CMC lines in the register; scope and CMC not checked",
-                (cert.id, issuer.id),
-            )
-        )
+    check_points_scope(cert, issuer, lines, cache, findings)
     if not cert.references and not result.recognised_root:
         result.findings.append(
             make_finding(

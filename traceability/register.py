@@ -17,6 +17,7 @@ from __future__ import annotations
 import bisect
 import functools
 import math
+import operator
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -404,10 +405,7 @@ class Register:
     ) -> None:
         bodies, issuer_list = list(accreditation_bodies), list(issuers)
         instrument_list, cert_list = list(instruments), list(certificates)
-        _dupes((b.id for b in bodies), "accreditation_bodies")
-        _dupes((i.id for i in issuer_list), "issuers")
-        _dupes((i.id for i in instrument_list), "instruments")
-        _dupes((c.id for c in cert_list), "certificates")
+        self._validate_ids(bodies, issuer_list, instrument_list, cert_list)
         if not (math.isfinite(tur_minimum) and tur_minimum > 0):
             raise InvalidInputError(f"must be > 0, got {tur_minimum}", field="tur_minimum")
         self.tur_minimum = float(tur_minimum)
@@ -418,6 +416,18 @@ class Register:
         self.events: tuple[Event, ...] = tuple(events)
         self._validate_links()
         self._index()
+
+    def _validate_ids(
+        self,
+        bodies: list[AccreditationBody],
+        issuers: list[Issuer],
+        instruments: list[Instrument],
+        certificates: list[Certificate],
+    ) -> None:
+        _dupes((b.id for b in bodies), "accreditation_bodies")
+        _dupes((i.id for i in issuers), "issuers")
+        _dupes((i.id for i in instruments), "instruments")
+        _dupes((c.id for c in certificates), "certificates")
 
     def _validate_links(self) -> None:
         for issuer in self.issuers.values():
@@ -456,13 +466,23 @@ class Register:
         dependants: dict[str, list[str]] = {}
         amended_by: dict[str, list[Certificate]] = {}
         for cert in self.certificates.values():
-            by_instrument.setdefault(cert.instrument, []).append(cert)
+            # get-then-append: setdefault would build a list for every certificate.
+            mine = by_instrument.get(cert.instrument)
+            if mine is None:
+                by_instrument[cert.instrument] = [cert]
+            else:
+                mine.append(cert)
             for ref in cert.references:
-                dependants.setdefault(ref.certificate, []).append(cert.id)
+                users = dependants.get(ref.certificate)
+                if users is None:
+                    dependants[ref.certificate] = [cert.id]
+                else:
+                    users.append(cert.id)
             if cert.supersedes is not None:
                 amended_by.setdefault(cert.supersedes, []).append(cert)
+        by_date = operator.attrgetter("calibrated_on", "id")
         for certs in by_instrument.values():
-            certs.sort(key=lambda c: (c.calibrated_on, c.id))
+            certs.sort(key=by_date)
         events: dict[str, list[Event]] = {}
         for event in sorted(self.events, key=lambda e: e.on):
             events.setdefault(event.instrument, []).append(event)

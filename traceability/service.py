@@ -1,7 +1,7 @@
 """Traceability services: import, chain checks, impact with nonconformities, intervals, assets.
 
 Every function takes ``(session, actor, ...)`` and checks the actor's permission first.
-The register is built from the database in bulk (:mod:`traceability.store`) and kept,
+The register is built from the database in bulk (:mod:`calib.trace_store`) and kept,
 with its memoised :class:`~traceability.chain.ChainChecker`, until the next audited write
 (the cache key is the audit chain's head hash, which every audited write changes).
 
@@ -31,6 +31,7 @@ from calib.audit import audited_create, audited_update
 from calib.permissions import Actor, Permission, require
 from calib.quality import raise_nonconformity
 from calib.records import AuditHead, Job, Nonconformity
+from calib.trace_store import load_register_from_db, write_register
 from traceability.chain import CertificateVerdict, ChainChecker, CheckResult, check_register
 from traceability.findings import Finding
 from traceability.impact import impact_analysis
@@ -48,7 +49,6 @@ from traceability.schema import (
     IntervalReportDocument,
     parse_register,
 )
-from traceability.store import load_register_from_db, write_register
 from uncertainty.errors import InvalidInputError, NotFoundError
 
 __all__ = [

@@ -20,7 +20,7 @@ Deliberately broken links an assessor should find:
   calibration 30 days ago: the impact on the DMM jobs since its previous calibration is
   analysed, with one nonconformity per impacted certificate.
 
-Everything is written through the audit trail in bulk (:mod:`traceability.store`).
+Everything is written through the audit trail in bulk (:mod:`calib.trace_store`).
 """
 
 from __future__ import annotations
@@ -33,10 +33,10 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from calib.records import Job, Procedure, Site
+from calib.trace_store import audited_insert, write_register
 from traceability.decision import decide
 from traceability.records import TraceCertificate, TraceConformityStatement, TracePoint
 from traceability.schema import RegisterDocument
-from traceability.store import audited_insert, write_register
 
 if TYPE_CHECKING:
     from sqlmodel import Session

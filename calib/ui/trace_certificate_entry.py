@@ -15,9 +15,9 @@ import pandas as pd
 import streamlit as st
 
 from calib.permissions import Permission, allowed
+from calib.trace_entry import create_certificate, list_codes
 from calib.ui.context import current_user, db_session, today
 from traceability.decision import DECISION_RULES
-from traceability.entry import create_certificate, list_codes
 from uncertainty.errors import CalibError
 
 __all__ = ["render"]

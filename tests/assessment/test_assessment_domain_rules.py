@@ -270,8 +270,8 @@ def test_unsatisfactory_pt_actions_closed(session: Session, lab: Any) -> None:
 
 
 def _register(session: Session, lab: Any, change: dict[str, Any]) -> None:
+    from calib.trace_store import write_register
     from traceability.schema import parse_register
-    from traceability.store import write_register
 
     data = json.loads(DATA.read_text(encoding="utf-8"))
     for cert in data["certificates"]:

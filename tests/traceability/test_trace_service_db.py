@@ -20,8 +20,8 @@ from calib.audit import audited_update, verify_audit
 from calib.db import session_scope
 from calib.permissions import Principal
 from calib.records import AuditHead, Nonconformity
+from calib.trace_entry import create_certificate, create_instrument, record_event
 from traceability.chain import check_register
-from traceability.entry import create_certificate, create_instrument, record_event
 from traceability.impact import impact_analysis
 from traceability.intervals import recommend_intervals
 from traceability.records import TraceCertificate, TraceImpactItem, TraceInstrument, TracePoint

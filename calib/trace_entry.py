@@ -20,8 +20,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select  # noqa: TID251 - service-side module (not an engine module)
-from sqlmodel import Session, col  # noqa: TID251 - service-side module
+from sqlalchemy import select
+from sqlmodel import Session, col
 
 from calib.audit import audited_create, audited_update
 from calib.permissions import Actor, Permission, require

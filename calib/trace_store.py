@@ -1,12 +1,11 @@
-"""Moving a whole register between the database and the engine, in bulk.
+"""Moving a whole traceability register between the database and the engine, in bulk.
 
-:func:`load_register_from_db` builds the engine's :class:`~traceability.register.Register`
-from a handful of set-based ``SELECT`` statements that return plain column tuples (no
-ORM object per row: a register of 500,000 certificates loads in seconds). Identical
-points and references are shared (they are frozen), which saves most of the cost of
-building them. :func:`write_register` stores a validated register document, every row
-through the audit trail (:func:`audited_create_many`, one batched ``INSERT`` per table
-and one hash-chained audit entry per row).
+:func:`load_register_from_db` fetches the trace tables with a handful of set-based
+``SELECT`` statements that return plain column tuples (no ORM object per row) and hands
+them to the pure :func:`traceability.assembly.register_from_rows`. :func:`write_register`
+stores a validated register document, every row through the audit trail
+(:func:`audited_insert`: one batched ``INSERT`` per table and one hash-chained audit
+entry per row).
 
 References
 ----------
@@ -19,8 +18,8 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Float, Numeric, select  # noqa: TID251 - service-side module (not an engine module)
-from sqlmodel import Session, SQLModel  # noqa: TID251 - service-side module
+from sqlalchemy import Float, Numeric, bindparam, select, update
+from sqlmodel import Session, SQLModel
 
 from calib.audit import (
     actor_name,
@@ -33,6 +32,7 @@ from calib.audit import (
 )
 from calib.permissions import Actor
 from calib.records import AuditEntry, Site
+from traceability.assembly import RegisterRows, register_from_rows
 from traceability.records import (
     TraceAccreditationBody,
     TraceCertificate,
@@ -44,18 +44,7 @@ from traceability.records import (
     TracePolicy,
     TraceReference,
 )
-from traceability.register import (
-    Accreditation,
-    AccreditationBody,
-    Certificate,
-    CmcLine,
-    Event,
-    Instrument,
-    Issuer,
-    Point,
-    Reference,
-    Register,
-)
+from traceability.register import Register
 from traceability.schema import RegisterDocument
 from uncertainty.errors import InvalidInputError
 
@@ -192,23 +181,20 @@ def tur_minimum(session: Session) -> float:
 def load_register_from_db(session: Session, *, include_drafts: bool = False) -> Register:
     """Build the engine's register from the database (released certificates only).
 
-    Eight ``SELECT`` statements of column tuples; certificates, points and references
-    come in id order (the order they were entered; a certificate's points and references
-    are written once, in position order), so no sort is needed.
+    Eight ``SELECT`` statements of column tuples; the three large tables (certificates,
+    points, references) straight from the driver's cursor, in id order (the order they
+    were entered; a certificate's points and references are written once, in position
+    order). :func:`traceability.assembly.register_from_rows` builds the register.
     """
-    bodies = {
-        row[0]: AccreditationBody(row[1], bool(row[2]), row[3])
-        for row in session.execute(
-            select(
-                _c(TraceAccreditationBody).id,
-                _c(TraceAccreditationBody).code,
-                _c(TraceAccreditationBody).ilac_mra,
-                _c(TraceAccreditationBody).name,
-            ).order_by(_c(TraceAccreditationBody).id)
-        )
-    }
-    lines: dict[int, list[CmcLine]] = {}
-    for issuer_id, quantity, low, high, unit, expanded, k in session.execute(
+    bodies = session.execute(
+        select(
+            _c(TraceAccreditationBody).id,
+            _c(TraceAccreditationBody).code,
+            _c(TraceAccreditationBody).ilac_mra,
+            _c(TraceAccreditationBody).name,
+        ).order_by(_c(TraceAccreditationBody).id)
+    ).all()
+    cmc_lines = session.execute(
         select(
             _c(TraceCmcLine).issuer_id,
             _c(TraceCmcLine).quantity,
@@ -218,10 +204,8 @@ def load_register_from_db(session: Session, *, include_drafts: bool = False) -> 
             _c(TraceCmcLine).expanded_uncertainty,
             _c(TraceCmcLine).coverage_factor,
         ).order_by(_c(TraceCmcLine).issuer_id, _c(TraceCmcLine).position, _c(TraceCmcLine).id)
-    ):
-        lines.setdefault(issuer_id, []).append(CmcLine(quantity, low, high, unit, expanded, k))
-    issuers: dict[int, Issuer] = {}
-    for row in session.execute(
+    ).all()
+    issuers = session.execute(
         select(
             _c(TraceIssuer).id,
             _c(TraceIssuer).code,
@@ -233,17 +217,8 @@ def load_register_from_db(session: Session, *, include_drafts: bool = False) -> 
             _c(TraceIssuer).traceability_evidence,
             _c(TraceIssuer).name,
         ).order_by(_c(TraceIssuer).id)
-    ):
-        ident, code, kind, body_id, number, valid_from, valid_until, evidence, name = row
-        accreditation = (
-            Accreditation(number or "", valid_from, valid_until) if valid_from is not None else None
-        )
-        body = bodies[body_id].id if body_id is not None else None
-        issuers[ident] = Issuer(
-            code, kind, body, accreditation, tuple(lines.get(ident, ())), evidence, name
-        )
-    instruments: dict[int, Instrument] = {}
-    for row in session.execute(
+    ).all()
+    instruments = session.execute(
         select(
             _c(TraceInstrument).id,
             _c(TraceInstrument).code,
@@ -258,9 +233,8 @@ def load_register_from_db(session: Session, *, include_drafts: bool = False) -> 
         )
         .outerjoin(Site, _c(Site).id == _c(TraceInstrument).site_id)
         .order_by(_c(TraceInstrument).id)
-    ):
-        instruments[row[0]] = Instrument(*row[1:8], row[8] or "", row[9])  # type: ignore[call-arg]
-    cert_rows = _fetch(
+    ).all()
+    certificates = _fetch(
         session,
         select(
             _c(TraceCertificate).id,
@@ -273,112 +247,8 @@ def load_register_from_db(session: Session, *, include_drafts: bool = False) -> 
             _c(TraceCertificate).issued_on,
             _c(TraceCertificate).status,
         ).order_by(_c(TraceCertificate).id),
-        dates=(4, 5, 7),
     )
-    codes = {row[0]: row[1] for row in cert_rows}
-    instrument_codes = {ident: inst.id for ident, inst in instruments.items()}
-    issuer_codes = {ident: issuer.id for ident, issuer in issuers.items()}
-    no_refs: tuple[Reference, ...] = ()
-    no_points: tuple[Point, ...] = ()
-    skipped = False
-    points = _points(session)
-    references = _references(session, codes)
-    certificates = []
-    for (
-        ident,
-        code,
-        instrument_id,
-        issuer_id,
-        calibrated,
-        due,
-        supersedes,
-        issued,
-        status,
-    ) in cert_rows:
-        if status != "released" and not include_drafts:
-            skipped = True
-            continue
-        certificates.append(
-            Certificate(
-                code,
-                instrument_codes[instrument_id],
-                issuer_codes[issuer_id],
-                calibrated,
-                due,
-                references.get(ident, no_refs),
-                points.get(ident, no_points),
-                codes.get(supersedes) if supersedes is not None else None,
-                issued,
-            )
-        )
-    events = [
-        Event(instruments[row[0]].id, *row[1:])
-        for row in session.execute(
-            select(
-                _c(TraceEvent).instrument_id,
-                _c(TraceEvent).kind,
-                _c(TraceEvent).occurred_on,
-                _c(TraceEvent).quantity,
-                _c(TraceEvent).value,
-                _c(TraceEvent).unit,
-                _c(TraceEvent).error,
-                _c(TraceEvent).range_min,
-                _c(TraceEvent).range_max,
-                _c(TraceEvent).code,
-            ).order_by(_c(TraceEvent).occurred_on, _c(TraceEvent).id)
-        )
-    ]
-    # Unique codes and foreign keys already hold in the database; the link checks are
-    # only needed when drafts were left out (a released record naming a draft).
-    kind = Register if skipped else _StoredRegister
-    return kind(
-        accreditation_bodies=bodies.values(),
-        issuers=issuers.values(),
-        instruments=instruments.values(),
-        certificates=certificates,
-        events=events,
-        tur_minimum=tur_minimum(session),
-    )
-
-
-class _StoredRegister(Register):
-    """A register read from the database, whose constraints already guarantee the links."""
-
-    def _validate_links(self) -> None:
-        """Foreign keys and unique constraints of the trace tables hold these."""
-
-
-def _fetch(session: Session, stmt: Any, dates: tuple[int, ...] = ()) -> list[tuple[Any, ...]]:
-    """All rows of ``stmt`` as plain tuples straight from the driver (bulk loads).
-
-    SQLite returns dates as ISO text: the columns at ``dates`` are parsed; PostgreSQL
-    returns ``date`` objects.
-    """
-    connection = session.connection()
-    sql = str(stmt.compile(dialect=connection.dialect))
-    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.execute(sql)
-        rows: list[tuple[Any, ...]] = list(cursor.fetchall())
-    finally:
-        cursor.close()
-    if dates and connection.dialect.name == "sqlite":
-        parse = dt.date.fromisoformat
-        converted = []
-        for row in rows:
-            values = list(row)
-            for index in dates:
-                if values[index] is not None:
-                    values[index] = parse(values[index][:10])
-            converted.append(tuple(values))
-        rows = converted
-    return rows
-
-
-def _points(session: Session) -> dict[int, tuple[Point, ...]]:
-    shared: dict[tuple[Any, ...], Point] = {}
-    grouped: dict[int, list[Point]] = {}
-    for row in _fetch(
+    points = _fetch(
         session,
         select(
             _c(TracePoint).certificate_id,
@@ -391,40 +261,58 @@ def _points(session: Session) -> dict[int, tuple[Point, ...]]:
             _c(TracePoint).as_found_error,
             _c(TracePoint).as_left_error,
         ).order_by(_c(TracePoint).id),
-    ):
-        key = tuple(row[1:])
-        point = shared.get(key)
-        if point is None:
-            point = shared[key] = Point(*key)
-        found = grouped.get(row[0])
-        if found is None:
-            grouped[row[0]] = [point]
-        else:
-            found.append(point)
-    return {ident: tuple(values) for ident, values in grouped.items()}
-
-
-def _references(session: Session, codes: dict[int, str]) -> dict[int, tuple[Reference, ...]]:
-    shared: dict[tuple[int, str | None], Reference] = {}
-    grouped: dict[int, list[Reference]] = {}
-    for ident, used, quantity in _fetch(
+    )
+    references = _fetch(
         session,
         select(
             _c(TraceReference).certificate_id,
             _c(TraceReference).reference_certificate_id,
             _c(TraceReference).quantity,
         ).order_by(_c(TraceReference).id),
-    ):
-        key = (used, quantity)
-        ref = shared.get(key)
-        if ref is None:
-            ref = shared[key] = Reference(codes[used], quantity)
-        found = grouped.get(ident)
-        if found is None:
-            grouped[ident] = [ref]
-        else:
-            found.append(ref)
-    return {ident: tuple(values) for ident, values in grouped.items()}
+    )
+    events = session.execute(
+        select(
+            _c(TraceEvent).instrument_id,
+            _c(TraceEvent).kind,
+            _c(TraceEvent).occurred_on,
+            _c(TraceEvent).quantity,
+            _c(TraceEvent).value,
+            _c(TraceEvent).unit,
+            _c(TraceEvent).error,
+            _c(TraceEvent).range_min,
+            _c(TraceEvent).range_max,
+            _c(TraceEvent).code,
+        ).order_by(_c(TraceEvent).occurred_on, _c(TraceEvent).id)
+    ).all()
+    rows = RegisterRows(
+        bodies=bodies,
+        cmc_lines=cmc_lines,
+        issuers=issuers,
+        instruments=instruments,
+        certificates=certificates,
+        points=points,
+        references=references,
+        events=events,
+        tur_minimum=tur_minimum(session),
+    )
+    return register_from_rows(rows, include_drafts=include_drafts)
+
+
+def _fetch(session: Session, stmt: Any) -> list[tuple[Any, ...]]:
+    """All rows of ``stmt`` as plain tuples straight from the driver (bulk loads).
+
+    No type processing: SQLite returns dates as ISO text, which
+    :func:`~traceability.assembly.register_from_rows` parses.
+    """
+    connection = session.connection()
+    sql = str(stmt.compile(dialect=connection.dialect))
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql)
+        rows: list[tuple[Any, ...]] = list(cursor.fetchall())
+    finally:
+        cursor.close()
+    return rows
 
 
 # ------------------------------------------------------------------------- writing
@@ -670,8 +558,6 @@ def _insert_certificates(
         if c.supersedes is not None
     ]
     if links:
-        from sqlalchemy import bindparam, update  # noqa: TID251 - service-side module
-
         session.execute(
             update(table)
             .where(table.c.id == bindparam("b_id"))
