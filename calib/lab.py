@@ -7,6 +7,7 @@ and calls :func:`~calib.permissions.require` first.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,7 @@ from calib.records import (
     CorrectiveAction,
     Customer,
     Job,
+    JobInstrument,
     Lab,
     Nonconformity,
     Person,
@@ -29,6 +31,7 @@ from calib.records import (
 from uncertainty.errors import ConflictError, InvalidInputError, NotFoundError
 
 __all__ = [
+    "USABLE_INSTRUMENT_STATES",
     "AuthorisationStatus",
     "LabOverview",
     "approve_procedure",
@@ -38,6 +41,8 @@ __all__ = [
     "expiring_authorisations",
     "get_job",
     "get_lab",
+    "instruments_by_job",
+    "lab_instruments",
     "lab_overview",
     "list_customers",
     "list_jobs",
@@ -356,6 +361,75 @@ def _check_authorised(
     return person
 
 
+#: Calibration states (``traceability.service.asset_register``) in which an instrument may
+#: be used: not retired, quarantined, overdue or never calibrated (6.4.7, 6.4.9, 6.4.13).
+USABLE_INSTRUMENT_STATES = frozenset({"current", "due_soon"})
+
+
+def _asset_states(session: Session, actor: Actor, day: dt.date) -> dict[str, Any]:
+    """The lab's instruments by code with their calibration state on ``day``."""
+    try:
+        from traceability.service import asset_register
+    except ModuleNotFoundError as exc:  # the traceability domain is optional
+        raise InvalidInputError(
+            "instrument_codes: the asset register (traceability) is not installed",
+            field="instrument_codes",
+        ) from exc
+    return {row.instrument: row for row in asset_register(session, actor, as_of=day)}
+
+
+def lab_instruments(
+    session: Session, actor: Actor, *, as_of: dt.date
+) -> list[tuple[str, str, str]]:
+    """``(code, description, state on as_of)`` of every lab instrument that is not retired."""
+    require(actor, Permission.VIEW_RECORDS)
+    rows = _asset_states(session, actor, as_of).values()
+    return sorted((r.instrument, r.description, r.state) for r in rows if r.state != "retired")
+
+
+def _checked_instruments(
+    session: Session, actor: Actor, codes: Iterable[str], day: dt.date
+) -> list[str]:
+    wanted = list(dict.fromkeys(str(c).strip() for c in codes if str(c).strip()))
+    if not wanted:
+        return []
+    states = _asset_states(session, actor, day)
+    for code in wanted:
+        row = states.get(code)
+        if row is None:
+            raise InvalidInputError(
+                f"instrument_codes: no lab instrument {code!r} in the asset register",
+                field="instrument_codes",
+            )
+        if row.state not in USABLE_INSTRUMENT_STATES:
+            due = f", due {row.due}" if row.due is not None else ""
+            raise InvalidInputError(
+                f"instrument_codes: {code} is {row.state.replace('_', ' ')} on {day}{due} "
+                "(ISO/IEC 17025:2017 6.4.7, 6.4.9)",
+                field="instrument_codes",
+            )
+    return wanted
+
+
+def instruments_by_job(
+    session: Session, actor: Actor, job_ids: Iterable[int]
+) -> dict[int, list[str]]:
+    """The instrument codes recorded for each of ``job_ids`` (7.5.1)."""
+    require(actor, Permission.VIEW_RECORDS)
+    ids = list(job_ids)
+    out: dict[int, list[str]] = {job_id: [] for job_id in ids}
+    if not ids:
+        return out
+    stmt = (
+        select(JobInstrument)
+        .where(col(JobInstrument.job_id).in_(ids))
+        .order_by(col(JobInstrument.instrument_code))
+    )
+    for link in session.exec(stmt):
+        out[link.job_id].append(link.instrument_code)
+    return out
+
+
 def log_job(
     session: Session,
     actor: Actor,
@@ -369,6 +443,7 @@ def log_job(
     performed_by_id: int,
     authorised_by_id: int | None = None,
     item_serial: str = "",
+    instrument_codes: Sequence[str] = (),
 ) -> Job:
     """Log a job someone performs, refusing what the assessment would find.
 
@@ -378,7 +453,10 @@ def log_job(
     (``procedures_approved_and_current``, 7.2.1.1); the performer, or the authoriser
     when given, holds no authorisation for the procedure code valid that day
     (``authorisations_valid_at_job_date``, 6.2.5 f, 6.2.6); ``due_on`` precedes
-    ``received_on``. The job is stored ``in_progress``; release it with
+    ``received_on``; an instrument (asset-register code) that is not a lab instrument or is
+    retired, quarantined, overdue or never calibrated on the job date (6.4.7, 6.4.9;
+    ``instrument_codes``). The job is stored ``in_progress`` with one
+    :class:`~calib.records.JobInstrument` per instrument (7.5.1); release it with
     :func:`release_job`.
     """
     require(actor, Permission.EDIT_RECORDS)
@@ -404,6 +482,7 @@ def log_job(
         _check_authorised(
             session, authorised_by_id, "authorised_by_id", procedure.code, received_on
         )
+    codes = _checked_instruments(session, actor, instrument_codes, received_on)
     job = Job(
         site_id=site_id,
         customer_id=customer_id,
@@ -416,7 +495,10 @@ def log_job(
         authorised_by_id=authorised_by_id,
         status="in_progress",
     )
-    return audited_create(session, job, actor)
+    audited_create(session, job, actor)
+    for code in codes:
+        audited_create(session, JobInstrument(job_id=int(job.id or 0), instrument_code=code), actor)
+    return job
 
 
 def update_job(session: Session, actor: Actor, job_id: int, changes: dict[str, Any]) -> Job:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import ClassVar
 
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "CorrectiveAction",
     "Customer",
     "Job",
+    "JobInstrument",
     "Lab",
     "Nonconformity",
     "Person",
@@ -176,6 +178,23 @@ class Job(SQLModel, table=True):
     performed_by_id: int | None = Field(default=None, foreign_key="person.id")
     authorised_by_id: int | None = Field(default=None, foreign_key="person.id")
     status: str = "received"
+
+
+class JobInstrument(SQLModel, table=True):
+    """An instrument of the asset register used for a job (ISO/IEC 17025:2017 7.5.1).
+
+    ``instrument_code`` is the register code (``trace_instrument.code``). It is a code,
+    not a foreign key: the foundation tables must not depend on a domain's table (an
+    unresolved foreign key breaks every flush when that domain is not installed);
+    :func:`calib.lab.log_job` checks the code against the register.
+    """
+
+    __tablename__ = "job_instrument"
+    __table_args__ = (UniqueConstraint("job_id", "instrument_code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    job_id: int = Field(foreign_key="job.id", index=True)
+    instrument_code: str = Field(index=True)
 
 
 class Nonconformity(SQLModel, table=True):

@@ -7,7 +7,8 @@
 * ``calib lab add-customer --name [--contact-name --contact-email --city --country]``
 * ``calib lab add-procedure --code --title [--quantity] [--effective-from DATE]``
 * ``calib lab revise-procedure --code [--title] [--effective-from DATE]``
-* ``calib lab log-job --site --customer --procedure --item --received --due --performer [--authoriser]``
+* ``calib lab log-job --site --customer --procedure --item --received --due --performer
+  [--authoriser] [--instrument CODE ...]``
 * ``calib lab list-people|list-authorisations|list-customers|list-procedures|list-jobs [--json]``
 * ``calib lab matrix [--as-of] [--site] [--json]``
 
@@ -301,9 +302,13 @@ def log_job_command(
     performer: str = typer.Option(..., "--performer", help="Performed by (id or name)."),
     authoriser: str | None = typer.Option(None, "--authoriser", help="Authorised by."),
     serial: str = typer.Option("", "--serial", help="Item serial number."),
+    instruments: list[str] = typer.Option(
+        [], "--instrument", help="Asset-register code of an instrument used (repeat)."
+    ),
     json_output: bool = _JSON,
 ) -> None:
-    """Log a job; refused when the procedure is not in force or a person is not authorised."""
+    """Log a job; refused when the procedure is not in force, a person is not authorised or
+    an instrument is not usable on the job date."""
     from calib.db import ensure_database, session_scope
     from calib.lab import log_job, version_in_force
     from calib.records import Customer, Person, Site
@@ -326,8 +331,13 @@ def log_job_command(
             authorised_by_id=None
             if authoriser is None
             else _find(session, Person, authoriser, "authoriser", "name"),
+            instrument_codes=instruments,
         )
-        _created(json_output, "job", job, f"logged job {job.id} ({item}, {received_on})")
+        if json_output:
+            record = job.model_dump(mode="json") | {"instruments": list(dict.fromkeys(instruments))}
+            dump_json({"created": "job", "record": record})
+        else:
+            typer.echo(f"logged job {job.id} ({item}, {received_on})")
 
 
 def _table(rows: list[dict[str, Any]], columns: list[str]) -> None:
@@ -474,7 +484,7 @@ def list_jobs_command(
 ) -> None:
     """Jobs, newest first."""
     from calib.db import ensure_database, session_scope
-    from calib.lab import list_jobs
+    from calib.lab import instruments_by_job, list_jobs
     from calib.records import Site
 
     start = None if received_from is None else _day(received_from, "from")
@@ -488,7 +498,11 @@ def list_jobs_command(
             received_until=end,
             procedure_code=procedure,
         )
-        rows = [job.model_dump(mode="json") for job in found[:limit]]
+        used = instruments_by_job(session, _operator(), [int(j.id or 0) for j in found[:limit]])
+        rows = [
+            job.model_dump(mode="json") | {"instruments": used[int(job.id or 0)]}
+            for job in found[:limit]
+        ]
     _print(
         json_output,
         "jobs",

@@ -15,6 +15,8 @@ import streamlit as st
 from sqlmodel import Session
 
 from calib.lab import (
+    instruments_by_job,
+    lab_instruments,
     list_customers,
     list_jobs,
     list_people,
@@ -26,11 +28,21 @@ from calib.lab import (
 from calib.permissions import Permission, allowed
 from calib.ui.context import current_site_id, current_user, db_session, today
 from calib.ui.lab_common import LabChoices, lab_choices, run_action
+from uncertainty.errors import CalibError
 
 __all__ = ["render"]
 
 _ALL = "(all)"
 _NONE = "(none)"
+
+
+def _instrument_options() -> dict[str, str]:
+    with db_session() as session:
+        rows = lab_instruments(session, current_user(), as_of=today())
+    return {
+        f"{code} · {description} ({state.replace('_', ' ')} today)": code
+        for code, description, state in rows
+    }
 
 
 def _log_form(choices: LabChoices) -> None:
@@ -39,6 +51,10 @@ def _log_form(choices: LabChoices) -> None:
         return
     sites = list(choices.sites)
     here = next((i for i, s in enumerate(sites) if choices.sites[s] == current_site_id()), 0)
+    try:
+        instruments = _instrument_options()
+    except CalibError:  # no asset register installed: jobs are logged without instruments
+        instruments = {}
     with st.form("lab_jobs_log_form", clear_on_submit=True):
         st.subheader("Log a job")
         c1, c2 = st.columns(2)
@@ -55,6 +71,11 @@ def _log_form(choices: LabChoices) -> None:
         performer = c1.selectbox("Performed by", list(choices.people), key="lab_jobs_log_by")
         signer = c2.selectbox(
             "Authorised by", [_NONE, *choices.people], key="lab_jobs_log_authoriser"
+        )
+        used = st.multiselect(
+            "Instruments used (checked on the job date)",
+            list(instruments),
+            key="lab_jobs_log_instruments",
         )
         if not st.form_submit_button("Log job", key="lab_jobs_log_submit"):
             return
@@ -74,6 +95,7 @@ def _log_form(choices: LabChoices) -> None:
             due_on=due,
             performed_by_id=choices.people.get(str(performer), 0),
             authorised_by_id=None if signer == _NONE else choices.people.get(str(signer)),
+            instrument_codes=[instruments[str(label)] for label in used],
         )
         label = f"job {job.id}: {job.item_description} ({procedure.code} v{procedure.version})"
         return f"Logged {label}"
@@ -117,6 +139,7 @@ def _table(choices: LabChoices) -> None:
             int(p.id or 0): f"{p.code} v{p.version}" for p in list_procedures(session, user)
         }
         sites = {int(s.id or 0): s.code for s in list_sites(session, user)}
+        used = instruments_by_job(session, user, [int(j.id or 0) for j in jobs])
     st.caption(f"{len(jobs)} jobs received {start} to {end}")
     st.dataframe(
         [
@@ -130,6 +153,7 @@ def _table(choices: LabChoices) -> None:
                 "item": j.item_description,
                 "performed by": people.get(j.performed_by_id or -1, ""),
                 "authorised by": people.get(j.authorised_by_id or -1, ""),
+                "instruments": ", ".join(used.get(int(j.id or 0), [])),
                 "status": j.status,
                 "certificate": j.certificate_number or "",
             }

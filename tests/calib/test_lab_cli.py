@@ -60,13 +60,16 @@ def test_people_authorisations_and_jobs_end_to_end(run, demo_engine: Engine) -> 
     result = run(
         "log-job", "--site", "NORTH", "--customer", "1", "--procedure", "CP-TMP-01",
         "--item", "Thermocouple R", "--received", today.isoformat(),
-        "--due", (today + dt.timedelta(days=10)).isoformat(), "--performer", "Zoe Weber", "--json",
+        "--due", (today + dt.timedelta(days=10)).isoformat(), "--performer", "Zoe Weber",
+        "--instrument", "REF-TMP-01", "--json",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     job = json.loads(result.stdout)["record"]
     assert (job["status"], job["performed_by_id"]) == ("in_progress", person["id"])
+    assert job["instruments"] == ["REF-TMP-01"]
     result = run("list-jobs", "--procedure", "CP-TMP-01", "--site", "NORTH", "--json")
-    assert json.loads(result.stdout)["jobs"][0]["id"] == job["id"]
+    listed = json.loads(result.stdout)["jobs"][0]
+    assert (listed["id"], listed["instruments"]) == (job["id"], ["REF-TMP-01"])
     result = run("withdraw-authorisation", str(auth_id), "--on", today.isoformat())
     assert result.exit_code == 0, result.output
     assert f"ends on {today - dt.timedelta(days=1)}" in result.stdout
@@ -113,6 +116,9 @@ def test_customers_and_procedures(run, demo_engine: Engine) -> None:  # type: ig
         (("log-job", "--site", "MAIN", "--customer", "1", "--procedure", "CP-MAS-01",
           "--item", "x", "--received", "2026-11-20", "--due", "2026-11-10",
           "--performer", "Alice Martin"), "due_on"),
+        (("log-job", "--site", "MAIN", "--customer", "1", "--procedure", "CP-MAS-01",
+          "--item", "x", "--received", "2026-11-20", "--due", "2026-11-30",
+          "--performer", "Alice Martin", "--instrument", "NO-SUCH-01"), "instrument_codes"),
     ],
 )  # fmt: skip
 def test_bad_input_exits_2_naming_the_field_and_stores_nothing(

@@ -238,6 +238,8 @@ def test_staff_log_a_job_and_unauthorised_performers_are_refused(
     at.selectbox(key="lab_jobs_log_procedure").select(code)
     at.text_input(key="lab_jobs_log_item").input("Thermocouple type R, lab test")
     at.selectbox(key="lab_jobs_log_by").select(performer)
+    instruments = at.multiselect(key="lab_jobs_log_instruments")
+    instruments.select(next(o for o in instruments.options if o.startswith("REF-TMP-01 ")))
     _submit(at, "lab_jobs_log_submit")
     assert [e.value for e in at.error] == []
     assert at.success[0].value.startswith("Logged job ")
@@ -245,6 +247,7 @@ def test_staff_log_a_job_and_unauthorised_performers_are_refused(
     listed = at.dataframe[0].value
     row = listed[listed["item"] == "Thermocouple type R, lab test"]
     assert list(row["performed by"]) == [performer.split(" (#")[0]]
+    assert list(row["instruments"]) == ["REF-TMP-01"]
     assert set(listed["procedure"]) == {"CP-TMP-01 v1"}
     _open(at, "lab_customers")
     assert "lab_customers_add_name" not in _keys(at)

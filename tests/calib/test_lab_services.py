@@ -21,6 +21,8 @@ from calib.lab import (
     approve_procedure,
     create_customer,
     create_procedure,
+    instruments_by_job,
+    lab_instruments,
     list_jobs,
     log_job,
     procedure_in_force,
@@ -417,3 +419,55 @@ def test_a_refused_write_leaves_the_database_as_it_was(engine: Engine) -> None:
     with Session(engine) as s:
         assert s.exec(select(Person).where(Person.name == "Carla")).first() is None
         assert verify_audit(s).ok
+
+
+def test_log_job_records_usable_instruments_and_refuses_the_others(demo_engine: Engine) -> None:
+    """Demo register on 2026-11-23: REF-TMP-01 current, REF-TMP-02 quarantined,
+    WRK-HYG-01 overdue (ISO/IEC 17025:2017 6.4.7, 6.4.9; the job names them, 7.5.1)."""
+    from calib.lab_personnel import valid_authorisation
+    from calib.records import Customer, JobInstrument
+
+    day = dt.date(2026, 11, 23)  # tests/conftest.py DEMO_AS_OF
+    with Session(demo_engine) as s:
+        performer = next(
+            p
+            for p in s.exec(select(Person).where(Person.active))  # type: ignore[arg-type]
+            if valid_authorisation(s, int(p.id or 0), "CP-TMP-01", day) is not None
+        )
+        fields = {
+            "site_id": performer.site_id,
+            "customer_id": s.exec(select(Customer)).first().id,  # type: ignore[union-attr]
+            "procedure_id": version_in_force(s, STAFF, "CP-TMP-01", day).id,
+            "item_description": "Thermocouple type R",
+            "received_on": day,
+            "due_on": day,
+            "performed_by_id": performer.id,
+        }
+
+    def links() -> int:
+        with Session(demo_engine) as s:
+            return int(s.exec(select(func.count()).select_from(JobInstrument)).one())
+
+    before = links()
+    for codes, reason in [
+        (["REF-TMP-01", "REF-TMP-02"], "quarantined"),
+        (["WRK-HYG-01"], "overdue"),
+        (["NO-SUCH-01"], "no lab instrument"),
+    ]:
+        with pytest.raises(InvalidInputError) as info, session_scope(demo_engine) as s:
+            log_job(s, STAFF, instrument_codes=codes, **fields)  # type: ignore[arg-type]
+        assert info.value.field == "instrument_codes" and reason in str(info.value)
+    assert links() == before
+    with session_scope(demo_engine) as s:
+        job = log_job(
+            s, STAFF, instrument_codes=["REF-TMP-01", " REF-CAL-01 ", "REF-TMP-01"], **fields
+        )  # type: ignore[arg-type]
+        job_id = int(job.id or 0)
+        assert instruments_by_job(s, ASSESSOR, [job_id]) == {job_id: ["REF-CAL-01", "REF-TMP-01"]}
+        created = [e for e in _entries(s, "job_instrument") if e.actor == "staff"]
+        assert len(created) == 2
+        assert verify_audit(s).ok
+    with Session(demo_engine) as s:
+        listed = lab_instruments(s, ASSESSOR, as_of=day)
+    assert ("REF-TMP-02", "Type R working thermocouple", "quarantined") in listed
+    assert all(state != "retired" for _, _, state in listed)
