@@ -206,3 +206,6 @@ def interval(
             typer.echo(f"    {rec.reasoning}")
         typer.echo("Recommendations only: the interval is not changed.")
     raise typer.Exit(EXIT_OK)
+
+
+from calib.commands import trace_dcc as _trace_dcc  # noqa: E402, F401 - registers `import-dcc`
