@@ -5,7 +5,7 @@ register and stored in ONE transaction through the traceability services: issuer
 instrument, when they are to be created, through
 :func:`traceability.service.import_register` (the validated, audited path of
 ``calib trace import``), the certificate with its points and point-level references
-through :func:`traceability.entry.create_certificate` (validated, audited, released:
+through :func:`calib.trace_entry.create_certificate` (validated, audited, released:
 a DCC is an issued certificate). Any error rolls the whole transaction back; ``--dry-run``
 does everything and then rolls back.
 
@@ -176,11 +176,11 @@ def store_dcc(
     from sqlmodel import col
 
     from calib.permissions import Permission, require
-    from traceability.entry import create_certificate
+    from calib.trace_entry import create_certificate
+    from calib.trace_store import tur_minimum
     from traceability.records import TraceIssuer
     from traceability.schema import IssuerInput
     from traceability.service import import_register
-    from traceability.store import tur_minimum
     from uncertainty.errors import InvalidInputError
 
     require(actor, Permission.EDIT_RECORDS)
