@@ -247,12 +247,13 @@ def unassign_scope_line(
     audited_delete(session, assignment, actor)
 
 
-def _valid_master(session: Session, on: dt.date) -> ScopeCertificate | None:
+def _overlapping_master(session: Session, start: dt.date, end: dt.date) -> ScopeCertificate | None:
+    """A master certificate valid on some day of ``start`` to ``end``."""
     return session.exec(
         select(ScopeCertificate).where(
             ScopeCertificate.kind == "master",
-            col(ScopeCertificate.issued_on) <= on,
-            col(ScopeCertificate.valid_until) >= on,
+            col(ScopeCertificate.issued_on) <= end,
+            col(ScopeCertificate.valid_until) >= start,
         )
     ).first()
 
@@ -308,11 +309,11 @@ def issue_certificate(
                 "the head office (IECQ 03-1:2023 Annex D)",
                 field="site_id",
             )
-        current = _valid_master(session, issued_on)
+        current = _overlapping_master(session, issued_on, valid_until)
         if current is not None:
             raise InvalidInputError(
-                f"master certificate {current.number} is valid until {current.valid_until}; "
-                "one master at a time",
+                f"master certificate {current.number} is valid from {current.issued_on} to "
+                f"{current.valid_until}; one master at a time",
                 field="kind",
             )
     else:

@@ -163,6 +163,16 @@ def test_site_scopes_certificates_and_consistency(session: Session) -> None:
             {"number": "M-2", "kind": "master", "site_id": head, "master_certificate_id": None},
             "kind",
         ),
+        (  # issued earlier, it would still be valid while M-1 is
+            {
+                "number": "M-0",
+                "kind": "master",
+                "site_id": head,
+                "master_certificate_id": None,
+                "issued_on": dt.date(2024, 6, 1),
+            },
+            "kind",
+        ),
         ({"number": "M-1"}, "number"),
         ({"master_certificate_id": None}, "master_certificate_id"),
         ({"site_id": head}, "site_id"),  # the head office holds the master
