@@ -83,7 +83,9 @@ def main() -> None:
                 st.logout()
             st.rerun()
     _site_selector(user)
-    st.navigation(sections).run()
+    # expanded=True: a manager has ~30 pages; Streamlit's default folds all but ten behind
+    # "View more", which hides whole sections an assessor is looking for.
+    st.navigation(sections, expanded=True).run()
 
 
 main()
