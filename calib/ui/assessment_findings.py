@@ -158,12 +158,12 @@ def render() -> None:
                         "Clause": f.clause,
                         "Grade": f.grade,
                         "Status": f.status,
+                        "Nonconformity": links[int(f.id or 0)].summary(),
                         "Raised": f.raised_on,
                         "Due": f.due_on,
                         "Statement": f.statement,
                         "Response": f.response,
                         "Verification": f.verification,
-                        "Nonconformity": links[int(f.id or 0)].summary(),
                     }
                     for f in findings
                 ]

@@ -40,14 +40,17 @@ def _line_form(procedures: dict[int, str]) -> None:
 
     with st.form("scope_line_form", clear_on_submit=True):
         st.markdown("**Add a scope line**")
-        code = st.text_input("Code (e.g. SL-ELE-02)", key="scope_new_code")
-        measurand = st.text_input("Measurand", key="scope_new_measurand")
-        low = st.text_input("Range from", key="scope_new_low")
-        high = st.text_input("Range to", key="scope_new_high")
-        unit = st.text_input("Range unit (e.g. V, mm, degC)", key="scope_new_unit")
-        cmc = st.text_input("CMC (expanded uncertainty, > 0)", key="scope_new_cmc")
-        cmc_unit = st.text_input("CMC unit (same dimension or %, µV/V)", key="scope_new_cmc_unit")
-        procedure = st.selectbox(
+        left, right = st.columns([1, 3])
+        code = left.text_input("Code (e.g. SL-ELE-02)", key="scope_new_code")
+        measurand = right.text_input("Measurand", key="scope_new_measurand")
+        c1, c2, c3 = st.columns(3)
+        low = c1.text_input("Range from", key="scope_new_low")
+        high = c2.text_input("Range to", key="scope_new_high")
+        unit = c3.text_input("Range unit (e.g. V, mm, degC)", key="scope_new_unit")
+        c1, c2, c3 = st.columns(3)
+        cmc = c1.text_input("CMC (expanded uncertainty, > 0)", key="scope_new_cmc")
+        cmc_unit = c2.text_input("CMC unit (same dimension, or %, µV/V)", key="scope_new_cmc_unit")
+        procedure = c3.selectbox(
             "Procedure", list(procedures), format_func=lambda i: procedures[int(i)],
             index=None, key="scope_new_procedure",
         )  # fmt: skip
