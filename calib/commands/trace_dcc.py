@@ -39,7 +39,14 @@ if TYPE_CHECKING:
     from calib.permissions import Actor
     from traceability.dcc import DccCertificate
 
-__all__ = ["DccImport", "import_dcc", "parse_references", "store_dcc"]
+__all__ = [
+    "DccImport",
+    "import_dcc",
+    "match_instrument",
+    "match_issuer",
+    "parse_references",
+    "store_dcc",
+]
 
 
 @dataclass
@@ -52,6 +59,7 @@ class DccImport:
     issuer_created: bool
     instrument_created: bool
     points: int
+    released: bool = True
     references: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     dry_run: bool = False
@@ -91,7 +99,8 @@ def parse_references(texts: list[str], points: int) -> list[tuple[int, str]]:
     return pairs
 
 
-def _match_issuer(session: Session, parsed: DccCertificate) -> str:
+def match_issuer(session: Session, parsed: DccCertificate) -> str:
+    """The one issuer whose id is the DCC laboratory's code or whose name is its name."""
     from sqlalchemy import or_, select
     from sqlmodel import col
 
@@ -128,7 +137,8 @@ def _instrument_row(session: Session, code: str) -> Any:
     ).scalar()
 
 
-def _match_instrument(session: Session, parsed: DccCertificate) -> str:
+def match_instrument(session: Session, parsed: DccCertificate) -> str:
+    """The one instrument whose serial is the DCC item's serial."""
     from sqlalchemy import select
     from sqlmodel import col
 
@@ -166,11 +176,14 @@ def store_dcc(
     create_issuer: str | None = None,
     create_instrument: bool = False,
     references: list[tuple[int, str]] | None = None,
+    release: bool = True,
 ) -> DccImport:
     """Map a parsed DCC onto the register and store it in ``session`` (not committed).
 
     The caller's transaction makes it all or nothing (``session_scope`` commits or
-    rolls back). Raises ``InvalidInputError`` naming the option or the record field.
+    rolls back). ``release`` (needs the approve permission) stores the certificate
+    released, as an issued DCC is; ``False`` stores a draft. Raises
+    ``InvalidInputError`` naming the option or the record field.
     """
     from sqlalchemy import select
     from sqlmodel import col
@@ -206,7 +219,7 @@ def store_dcc(
                 field="--issuer",
             )
     else:
-        issuer = _match_issuer(session, parsed)
+        issuer = match_issuer(session, parsed)
     if create_instrument:
         if not instrument:
             raise InvalidInputError(
@@ -227,7 +240,7 @@ def store_dcc(
                 field="--instrument",
             )
     else:
-        instrument = _match_instrument(session, parsed)
+        instrument = match_instrument(session, parsed)
     if creating:
         # The register import keeps the register's TUR minimum as it is.
         import_register(session, actor, {**creating, "tur_minimum": tur_minimum(session)})
@@ -244,7 +257,7 @@ def store_dcc(
             issued_on=cert.issued_on,
             points=cert.points,
             references=pairs,
-            release=True,
+            release=release,
         )
     except InvalidInputError as exc:
         raise InvalidInputError(str(exc.args[0]), field=_dcc_field(parsed, exc.field)) from exc
@@ -255,6 +268,7 @@ def store_dcc(
         issuer_created=create_issuer is not None,
         instrument_created=create_instrument,
         points=len(cert.points),
+        released=release,
         references=[f"{index}={code}" for index, code in pairs],
         skipped=list(parsed.skipped),
     )

@@ -17,6 +17,7 @@ import streamlit as st
 from calib.permissions import Permission, allowed
 from calib.trace_entry import create_certificate, list_codes
 from calib.ui.context import current_user, db_session, today
+from calib.ui.trace_dcc_upload import dcc_upload
 from traceability.decision import DECISION_RULES
 from uncertainty.errors import CalibError
 
@@ -56,6 +57,7 @@ def render() -> None:
     if not codes["instruments"] or not codes["issuers"]:
         st.info("The register has no instrument or issuer yet (use `calib trace import`).")
         return
+    dcc_upload(user, codes)
     c1, c2, c3 = st.columns(3)
     number = c1.text_input("Certificate number", key="trace_entry_number")
     instrument = c2.selectbox("Instrument", codes["instruments"], key="trace_entry_instrument")
