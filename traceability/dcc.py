@@ -314,8 +314,8 @@ def _serial(item: Element) -> str:
     values = [
         (
             _content(row.find(_qname("dcc:name"))).lower(),
-            "".join(row.findtext(_qname("dcc:issuer")) or "").strip(),
-            "".join(row.findtext(_qname("dcc:value")) or "").strip(),
+            (row.findtext(_qname("dcc:issuer")) or "").strip(),
+            (row.findtext(_qname("dcc:value")) or "").strip(),
         )
         for row in rows
     ]
