@@ -61,11 +61,13 @@ __all__ = [
 
 
 def get_lab(session: Session, actor: Actor) -> Lab:
-    """The lab of this database (``NotFoundError`` before ``calib demo`` or set-up)."""
+    """The lab of this database (``NotFoundError`` before set-up: ``calib lab init``)."""
     require(actor, Permission.VIEW_RECORDS)
     lab = session.exec(select(Lab).order_by(col(Lab.id))).first()
     if lab is None:
-        raise NotFoundError("no lab in this database yet; run `calib demo` or add one")
+        raise NotFoundError(
+            "no lab in this database yet; set it up with `calib lab init` (or `calib demo`)"
+        )
     return lab
 
 

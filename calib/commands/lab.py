@@ -1,5 +1,10 @@
-"""`calib lab`: staff, competence, authorisations, customers, procedures and jobs.
+"""`calib lab`: the lab and its sites, staff, competence, authorisations, customers,
+procedures and jobs.
 
+* ``calib lab init --name --site-code --site-name [--legal-entity]
+  [--accreditation-body --accreditation-number]`` (once per database)
+* ``calib lab add-site --code --name [--master] [--street --city --postcode --country]``
+* ``calib lab update-site SITE [--code --name --street --city --postcode --country] [--master]``
 * ``calib lab add-person --name --site [--email] [--job-title]``
 * ``calib lab add-training --person --title --completed-on [--provider]``
 * ``calib lab authorise --person --procedure --from --until [--by]``
@@ -9,7 +14,7 @@
 * ``calib lab revise-procedure --code [--title] [--effective-from DATE]``
 * ``calib lab log-job --site --customer --procedure --item --received --due --performer
   [--authoriser] [--instrument CODE ...]``
-* ``calib lab list-people|list-authorisations|list-customers|list-procedures|list-jobs [--json]``
+* ``calib lab list-sites|list-people|list-authorisations|list-customers|list-procedures|list-jobs [--json]``
 * ``calib lab matrix [--as-of] [--site] [--json]``
 
 People, sites, customers and procedures are given by id or by their code or exact name.
@@ -509,3 +514,120 @@ def list_jobs_command(
         rows,
         ["id", "received_on", "procedure_id", "item_description", "performed_by_id", "status"],
     )
+
+
+# --------------------------------------------------------------------------- lab and sites
+
+_ADDRESS = {
+    "street": typer.Option("", "--street", help="Street and number."),
+    "city": typer.Option("", "--city", help="City."),
+    "postcode": typer.Option("", "--postcode", help="Postcode."),
+    "country": typer.Option("", "--country", help="Country (e.g. FR)."),
+}
+
+
+@app.command("init")
+@cli_errors
+def init_lab(
+    name: str = typer.Option(..., "--name", help="Name of the laboratory."),
+    site_code: str = typer.Option(..., "--site-code", help="Code of the master site, e.g. MAIN."),
+    site_name: str = typer.Option(..., "--site-name", help="Name of the master site."),
+    legal_entity: str = typer.Option("", "--legal-entity", help="Legal entity (17025 5.1)."),
+    accreditation_body: str = typer.Option("", "--accreditation-body", help="e.g. COFRAC."),
+    accreditation_number: str = typer.Option("", "--accreditation-number", help="e.g. 2-1234."),
+    json_output: bool = _JSON,
+) -> None:
+    """Create the lab and its master site in an empty database (once)."""
+    from calib.db import ensure_database, session_scope
+    from calib.lab_setup import create_lab, create_site
+
+    with session_scope(ensure_database()) as session:
+        lab = create_lab(
+            session,
+            _operator(),
+            name=name,
+            legal_entity=legal_entity,
+            accreditation_body=accreditation_body,
+            accreditation_number=accreditation_number,
+        )
+        site = create_site(session, _operator(), code=site_code, name=site_name)
+        if json_output:
+            dump_json(
+                {
+                    "created": "lab",
+                    "record": lab.model_dump(mode="json"),
+                    "site": site.model_dump(mode="json"),
+                }
+            )
+        else:
+            typer.echo(f"created lab {lab.name} (id {lab.id}) with master site {site.code}")
+
+
+@app.command("add-site")
+@cli_errors
+def add_site(
+    code: str = typer.Option(..., "--code", help="Site code (unique), e.g. NORTH."),
+    name: str = typer.Option(..., "--name", help="Site name."),
+    master: bool = typer.Option(False, "--master", help="Make it the master site."),
+    street: str = _ADDRESS["street"],
+    city: str = _ADDRESS["city"],
+    postcode: str = _ADDRESS["postcode"],
+    country: str = _ADDRESS["country"],
+    json_output: bool = _JSON,
+) -> None:
+    """Add a site (the first site, or one given --master, is the master site)."""
+    from calib.db import ensure_database, session_scope
+    from calib.lab_setup import create_site
+
+    with session_scope(ensure_database()) as session:
+        site = create_site(
+            session, _operator(), code=code, name=name, master=master,
+            street=street, city=city, postcode=postcode, country=country,
+        )  # fmt: skip
+        role = "master site" if site.is_master else "site"
+        _created(json_output, "site", site, f"added {role} {site.code} (id {site.id})")
+
+
+@app.command("update-site")
+@cli_errors
+def update_site_command(
+    site: str = typer.Argument(..., help="Site code or id."),
+    code: str | None = typer.Option(None, "--code", help="New code."),
+    name: str | None = typer.Option(None, "--name", help="New name."),
+    street: str | None = typer.Option(None, "--street", help="Street and number."),
+    city: str | None = typer.Option(None, "--city", help="City."),
+    postcode: str | None = typer.Option(None, "--postcode", help="Postcode."),
+    country: str | None = typer.Option(None, "--country", help="Country."),
+    master: bool = typer.Option(False, "--master", help="Make it the master site."),
+    json_output: bool = _JSON,
+) -> None:
+    """Change a site; --master moves the master flag to it."""
+    from calib.db import ensure_database, session_scope
+    from calib.lab_setup import update_site
+    from calib.records import Site
+    from uncertainty.errors import InvalidInputError
+
+    given = {"code": code, "name": name, "street": street, "city": city}
+    given |= {"postcode": postcode, "country": country}
+    changes: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
+    if master:
+        changes["is_master"] = True
+    if not changes:
+        raise InvalidInputError("nothing to change: give at least one option", field="site")
+    with session_scope(ensure_database()) as session:
+        found = update_site(
+            session, _operator(), _find(session, Site, site, "site", "code"), changes
+        )
+        _created(json_output, "site", found, f"saved site {found.code} (id {found.id})")
+
+
+@app.command("list-sites")
+@cli_errors
+def list_sites_command(json_output: bool = _JSON) -> None:
+    """Sites, the master site first."""
+    from calib.db import ensure_database, session_scope
+    from calib.lab import list_sites
+
+    with session_scope(ensure_database()) as session:
+        rows = [s.model_dump(mode="json") for s in list_sites(session, _operator())]
+    _print(json_output, "sites", rows, ["id", "code", "is_master", "name", "city", "country"])

@@ -90,6 +90,13 @@ PAGES: list[PageSpec] = [
         section="Lab",
     ),
     PageSpec(
+        page="calib.ui.lab_sites",
+        title="Lab & sites",
+        icon=":material/domain:",
+        url_path="lab-sites",
+        section="Lab",
+    ),
+    PageSpec(
         page="calib.ui.users",
         title="Users",
         icon=":material/manage_accounts:",
