@@ -30,6 +30,8 @@ from traceability.register import (
     Point,
     Reference,
     Register,
+    make_certificate,
+    make_reference,
 )
 
 __all__ = ["RegisterRows", "register_from_rows"]
@@ -161,7 +163,7 @@ def register_from_rows(rows: RegisterRows, *, include_drafts: bool = False) -> R
         due_on = days.get(due) if due is None or due in days else day(due)
         issued_on = days.get(issued) if issued is None or issued in days else day(issued)
         append(
-            Certificate(
+            make_certificate(
                 code,
                 instrument_codes[instrument_id],
                 issuer_codes[issuer_id],
@@ -210,7 +212,7 @@ def _references(rows: Sequence[Row], codes: dict[int, str]) -> dict[int, tuple[R
         key = (used, quantity)
         ref = shared.get(key)
         if ref is None:
-            ref = shared[key] = Reference(codes[used], quantity)
+            ref = shared[key] = make_reference(codes[used], quantity)
         found = grouped.get(ident)
         if found is None:
             grouped[ident] = [ref]

@@ -41,6 +41,8 @@ __all__ = [
     "Point",
     "Reference",
     "Register",
+    "make_certificate",
+    "make_reference",
     "months_between",
 ]
 
@@ -375,6 +377,65 @@ class Event:
             _check_unit(self.quantity or "", self.unit)
         elif self.value is not None or self.range_min is not None or self.range_max is not None:
             raise InvalidInputError("a value or range needs a unit", field="unit")
+
+
+_new = object.__new__
+# The slot descriptors of the two records a bulk load builds by the hundred thousand.
+_CERTIFICATE_SLOTS = tuple(
+    vars(Certificate)[name].__set__
+    for name in (
+        "id",
+        "instrument",
+        "issuer",
+        "calibrated_on",
+        "due",
+        "references",
+        "points",
+        "supersedes",
+        "issued_on",
+    )
+)
+_REFERENCE_SLOTS = (vars(Reference)["certificate"].__set__, vars(Reference)["quantity"].__set__)
+
+
+def make_certificate(
+    id: str,
+    instrument: str,
+    issuer: str,
+    calibrated_on: date,
+    due: date | None,
+    references: tuple[Reference, ...],
+    points: tuple[Point, ...],
+    supersedes: str | None,
+    issued_on: date | None,
+) -> Certificate:
+    """``Certificate(...)`` with every field given, for bulk loads: the same object and the
+    same checks (``__post_init__``) at about half the cost.
+
+    A frozen dataclass's ``__init__`` sets each field through ``object.__setattr__``;
+    here the slots are set through their descriptors directly.
+    """
+    cert: Certificate = _new(Certificate)
+    s0, s1, s2, s3, s4, s5, s6, s7, s8 = _CERTIFICATE_SLOTS
+    s0(cert, id)
+    s1(cert, instrument)
+    s2(cert, issuer)
+    s3(cert, calibrated_on)
+    s4(cert, due)
+    s5(cert, references)
+    s6(cert, points)
+    s7(cert, supersedes)
+    s8(cert, issued_on)
+    cert.__post_init__()
+    return cert
+
+
+def make_reference(certificate: str, quantity: str | None) -> Reference:
+    """``Reference(certificate, quantity)`` for bulk loads (see :func:`make_certificate`)."""
+    ref: Reference = _new(Reference)
+    _REFERENCE_SLOTS[0](ref, certificate)
+    _REFERENCE_SLOTS[1](ref, quantity)
+    return ref
 
 
 def _dupes(ids: Iterable[str], what: str) -> None:

@@ -29,6 +29,8 @@ from traceability.register import (
     Point,
     Reference,
     Register,
+    make_certificate,
+    make_reference,
 )
 from uncertainty.errors import InvalidInputError
 
@@ -326,3 +328,19 @@ def _rows(register: Register, *, dates_as_text: bool) -> RegisterRows:
         ],
         tur_minimum=register.tur_minimum,
     )
+
+
+def test_make_certificate_is_certificate_with_its_checks() -> None:
+    values = ("C1", "I1", "NMI", date(2024, 1, 10), date(2025, 1, 10), (), (), None, None)
+    made = make_certificate(*values)
+    assert made == Certificate(*values)
+    assert hash(made) == hash(Certificate(*values))
+    assert make_reference("C1", None) == Reference("C1")
+    with pytest.raises(InvalidInputError, match="due 2023-01-10 is before") as caught:
+        make_certificate(
+            "C2", "I1", "NMI", date(2024, 1, 10), date(2023, 1, 10), (), (), None, None
+        )
+    assert caught.value.field == "due"
+    with pytest.raises(InvalidInputError) as caught:
+        make_certificate("C3", "I1", "NMI", date(2024, 1, 10), None, (), (), None, date(2024, 1, 1))
+    assert caught.value.field == "issued_on"
