@@ -12,7 +12,7 @@ import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, ParamSpec, TypeVar
 
 import typer
 
@@ -25,13 +25,18 @@ from uncertainty.errors import (
     PermissionDeniedError,
 )
 
+if TYPE_CHECKING:
+    from calib.permissions import Principal
+
 __all__ = [
     "EXIT_BAD_INPUT",
     "EXIT_FINDINGS",
     "EXIT_OK",
     "bad_input",
     "cli_errors",
+    "cli_operator",
     "dump_json",
+    "echo_created",
     "read_json_file",
 ]
 
@@ -59,6 +64,33 @@ def dump_json(document: Any) -> None:
     if hasattr(document, "model_dump"):
         document = document.model_dump(mode="json")
     typer.echo(json.dumps(_json_safe(document), indent=2, ensure_ascii=False))
+
+
+def cli_operator() -> Principal:
+    """The acting user of a CLI command: ``cli:<OS login>`` with the admin role.
+
+    Whoever can run ``calib`` against the database already holds its credentials, so the
+    CLI acts as admin; the audit trail names the OS login (``cli:operator`` when the
+    login cannot be read). ``calib.permissions`` is imported here, not at module level,
+    so that commands which never touch the database start without it.
+    """
+    import getpass
+
+    from calib.permissions import Principal
+
+    try:
+        login = getpass.getuser()
+    except (KeyError, OSError):
+        login = "operator"
+    return Principal(username=f"cli:{login}", role="admin")
+
+
+def echo_created(json_output: bool, kind: str, record: Any, text: str) -> None:
+    """Report a stored record: ``{"created": kind, "record": ...}`` as JSON, else ``text``."""
+    if json_output:
+        dump_json({"created": kind, "record": record.model_dump(mode="json")})
+    else:
+        typer.echo(text)
 
 
 def bad_input(message: str) -> NoReturn:

@@ -12,12 +12,11 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from calib.cli_support import cli_errors, dump_json, read_json_file
+from calib.cli_support import cli_errors, cli_operator, dump_json, read_json_file
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from calib.permissions import Principal
     from uncertainty.records import UncertaintyBudget
 
 app = typer.Typer(help="Uncertainty budgets (GUM, JCGM 101 Monte Carlo).", no_args_is_help=True)
@@ -66,18 +65,6 @@ def evaluate(
 # ------------------------------------------------------------------ budgets in the database
 # These commands act as ``cli:<login>`` with admin rights (audited under that name). The
 # database and service are imported inside each command (``evaluate`` stays light).
-
-
-def _operator() -> Principal:
-    import getpass
-
-    from calib.permissions import Principal
-
-    try:
-        login = getpass.getuser()
-    except (KeyError, OSError):
-        login = "operator"
-    return Principal(username=f"cli:{login}", role="admin")
 
 
 def _budget_row(budget: UncertaintyBudget) -> dict[str, object]:
@@ -136,7 +123,7 @@ def list_command(
     from calib.db import ensure_database, session_scope
     from uncertainty.service import list_budgets
 
-    actor = _operator()
+    actor = cli_operator()
     with session_scope(ensure_database()) as session:
         pid = _procedure_id(session, procedure) if procedure else None
         rows = [
@@ -160,7 +147,7 @@ def show_command(
     from uncertainty.report import render_text
     from uncertainty.service import get_budget, last_evaluation, list_comments, result_of
 
-    actor = _operator()
+    actor = cli_operator()
     with session_scope(ensure_database()) as session:
         budget = get_budget(session, actor, budget_id)
         row = _budget_row(budget)
@@ -231,7 +218,7 @@ def import_command(
         range_max=range_max,
         range_unit=range_unit,
     )
-    actor = _operator()
+    actor = cli_operator()
     with session_scope(ensure_database()) as session:
         created = import_budget(
             session,
@@ -254,7 +241,7 @@ def export_command(
     from uncertainty.service import export_budget
 
     with session_scope(ensure_database()) as session:
-        text = export_budget(session, _operator(), budget_id)
+        text = export_budget(session, cli_operator(), budget_id)
     if output is None:
         typer.echo(text)
     else:
@@ -265,7 +252,7 @@ def _transition(name: str, budget_id: int, reason: str | None = None) -> None:
     from calib.db import ensure_database, session_scope
     from uncertainty import service
 
-    actor = _operator()
+    actor = cli_operator()
     with session_scope(ensure_database()) as session:
         if name == "reject":
             budget = service.reject_budget(session, actor, budget_id, reason or "")
@@ -338,7 +325,7 @@ def coverage_command(
     except ValueError:
         bad_input(f"--as-of: expected YYYY-MM-DD, got {as_of!r}")
     with session_scope(ensure_database()) as session:
-        rows = approved_budget_coverage(session, _operator(), as_of=day)
+        rows = approved_budget_coverage(session, cli_operator(), as_of=day)
     if json_output:
         dump_json([row.model_dump(mode="json") for row in rows])
     else:

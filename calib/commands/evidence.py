@@ -25,23 +25,18 @@ from typing import Any
 
 import typer
 
-from calib.cli_support import EXIT_FINDINGS, EXIT_OK, cli_errors, dump_json
+from calib.cli_support import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    cli_errors,
+    cli_operator,
+    dump_json,
+    echo_created,
+)
 
 app = typer.Typer(
     help="Assessment evidence: pack, verify, status, logger import.", no_args_is_help=True
 )
-
-
-def _operator() -> Any:
-    import getpass
-
-    from calib.permissions import Principal
-
-    try:
-        login = getpass.getuser()
-    except (KeyError, OSError):
-        login = "operator"
-    return Principal(username=f"cli:{login}", role="admin")
 
 
 def _date(text: str | None) -> dt.date:
@@ -82,7 +77,7 @@ def pack(
     with session_scope(ensure_database()) as session:
         manifest = build_pack(
             session,
-            _operator(),
+            cli_operator(),
             out,
             as_of=day,
             site_id=_site_id(session, site),
@@ -134,7 +129,7 @@ def status(
     day = _date(as_of)
     with session_scope(ensure_database()) as session:
         statuses = requirement_statuses(
-            session, _operator(), as_of=day, site_id=_site_id(session, site)
+            session, cli_operator(), as_of=day, site_id=_site_id(session, site)
         )
     if json_output:
         dump_json(
@@ -181,7 +176,7 @@ def env_import(
             raise InvalidInputError(f"no room {room!r}: give a room code or id", field="room")
         batch, excursions, flagged = import_logger_csv(
             session,
-            _operator(),
+            cli_operator(),
             room_id=int(found.id or 0),
             content=content,
             filename=path.name,
@@ -229,13 +224,6 @@ def _required_site(session: Any, site: str) -> int:
 _JSON = typer.Option(False, "--json", help="Print the created record as JSON.")
 
 
-def _report(json_output: bool, kind: str, record: Any, text: str) -> None:
-    if json_output:
-        dump_json({"created": kind, "record": record.model_dump(mode="json")})
-    else:
-        typer.echo(text)
-
-
 @app.command("add-room")
 @cli_errors
 def add_room(
@@ -250,9 +238,9 @@ def add_room(
 
     with session_scope(ensure_database()) as session:
         room = create_room(
-            session, _operator(), site_id=_required_site(session, site), code=code, name=name
+            session, cli_operator(), site_id=_required_site(session, site), code=code, name=name
         )
-        _report(json_output, "room", room, f"added room {room.code} (id {room.id})")
+        echo_created(json_output, "room", room, f"added room {room.code} (id {room.id})")
 
 
 @app.command("add-limit")
@@ -275,7 +263,7 @@ def add_limit_command(
     with session_scope(ensure_database()) as session:
         record = add_limit(
             session,
-            _operator(),
+            cli_operator(),
             room_id=_room_id(session, room),
             quantity=quantity,
             unit=unit,
@@ -283,7 +271,7 @@ def add_limit_command(
             high=high,
             procedure_id=_procedure_id(session, procedure),
         )
-        _report(
+        echo_created(
             json_output,
             "limit",
             record,
@@ -311,7 +299,7 @@ def add_check_standard(
     with session_scope(ensure_database()) as session:
         standard = create_check_standard(
             session,
-            _operator(),
+            cli_operator(),
             site_id=_required_site(session, site),
             code=code,
             name=description,
@@ -320,8 +308,10 @@ def add_check_standard(
             nominal=nominal,
         )
         if lsl is not None or usl is not None:
-            set_specification_limit(session, _operator(), int(standard.id or 0), lsl=lsl, usl=usl)
-        _report(
+            set_specification_limit(
+                session, cli_operator(), int(standard.id or 0), lsl=lsl, usl=usl
+            )
+        echo_created(
             json_output,
             "check_standard",
             standard,
@@ -362,9 +352,9 @@ def add_check(
             )
         at = dt.datetime.combine(day, dt.time(12), dt.UTC)
         (measurement,) = add_check_measurements(
-            session, _operator(), int(found.id or 0), [(at, value, None)], performed_by=by
+            session, cli_operator(), int(found.id or 0), [(at, value, None)], performed_by=by
         )
-        _report(
+        echo_created(
             json_output,
             "check_measurement",
             measurement,
@@ -444,11 +434,13 @@ def add_scope_line_command(
 
     with session_scope(ensure_database()) as session:
         line = add_scope_line(
-            session, _operator(), code=code, measurand=measurand, range_min=range_min,
+            session, cli_operator(), code=code, measurand=measurand, range_min=range_min,
             range_max=range_max, unit=unit, cmc_value=cmc, cmc_unit=cmc_unit,
             procedure_id=_procedure_id(session, procedure),
         )  # fmt: skip
-        _report(json_output, "scope_line", line, f"added scope line {line.code} (id {line.id})")
+        echo_created(
+            json_output, "scope_line", line, f"added scope line {line.code} (id {line.id})"
+        )
 
 
 @app.command("retire-scope-line")
@@ -463,7 +455,7 @@ def retire_scope_line_command(
 
     with session_scope(ensure_database()) as session:
         row = _by_code(session, ScopeLineRecord, "code", line, "scope_line")
-        retire_scope_line(session, _operator(), int(row.id))
+        retire_scope_line(session, cli_operator(), int(row.id))
         typer.echo(f"retired scope line {row.code}")
 
 
@@ -485,7 +477,7 @@ def assign_scope_command(
         codes = []
         for text in lines:
             row = _by_code(session, ScopeLineRecord, "code", text, "scope_line")
-            write(session, _operator(), site_id=site_id, scope_line_id=int(row.id))
+            write(session, cli_operator(), site_id=site_id, scope_line_id=int(row.id))
             codes.append(row.code)
         verb = "removed from" if remove else "added to"
         typer.echo(f"{', '.join(codes)} {verb} the scope of site {site}")
@@ -516,10 +508,10 @@ def add_certificate_command(
             else int(_by_code(session, ScopeCertificate, "number", master, "master").id)
         )
         cert = issue_certificate(
-            session, _operator(), number=number, site_id=_required_site(session, site),
+            session, cli_operator(), number=number, site_id=_required_site(session, site),
             kind=kind, issued_on=day, master_certificate_id=master_id,
         )  # fmt: skip
-        _report(
+        echo_created(
             json_output,
             "certificate",
             cert,
@@ -543,10 +535,12 @@ def start_cycle_command(
     with session_scope(ensure_database()) as session:
         cert = _by_code(session, ScopeCertificate, "number", certificate, "certificate")
         cycle = start_certification_cycle(
-            session, _operator(), certificate_id=int(cert.id),
+            session, cli_operator(), certificate_id=int(cert.id),
             certification_body=body, standards=standards,
         )  # fmt: skip
-        _report(json_output, "certification_cycle", cycle, f"started the cycle of {cert.number}")
+        echo_created(
+            json_output, "certification_cycle", cycle, f"started the cycle of {cert.number}"
+        )
 
 
 _CYCLE = typer.Option(
@@ -576,9 +570,14 @@ def add_cycle_step_command(
     day = _day(date, "--date", "done_on")
     with session_scope(ensure_database()) as session:
         record = add_cycle_step(
-            session, _operator(), _cycle_of(session, certificate), key=step, done_on=day, note=note
+            session,
+            cli_operator(),
+            _cycle_of(session, certificate),
+            key=step,
+            done_on=day,
+            note=note,
         )
-        _report(json_output, "certification_step", record, f"recorded {record.key} on {day}")
+        echo_created(json_output, "certification_step", record, f"recorded {record.key} on {day}")
 
 
 @app.command("add-surveillance")
@@ -596,6 +595,6 @@ def add_surveillance_command(
     day = _day(date, "--date", "done_on")
     with session_scope(ensure_database()) as session:
         record = record_surveillance(
-            session, _operator(), _cycle_of(session, certificate), done_on=day, note=note
+            session, cli_operator(), _cycle_of(session, certificate), done_on=day, note=note
         )
-        _report(json_output, "certification_step", record, f"recorded {record.key} on {day}")
+        echo_created(json_output, "certification_step", record, f"recorded {record.key} on {day}")

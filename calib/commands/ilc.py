@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from calib.cli_support import EXIT_FINDINGS, EXIT_OK, cli_errors, dump_json, read_json_file
+from calib.cli_support import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    cli_errors,
+    cli_operator,
+    dump_json,
+    read_json_file,
+)
 from calib.permissions import Principal
 
 if TYPE_CHECKING:
@@ -130,16 +137,6 @@ def score(
 # ------------------------------------------------------------------ rounds in the database
 
 
-def _operator() -> Principal:
-    import getpass
-
-    try:
-        login = getpass.getuser()
-    except (KeyError, OSError):
-        login = "operator"
-    return Principal(username=f"cli:{login}", role="admin")
-
-
 def _date(flag: str, text: str) -> dt.date:
     """A ``YYYY-MM-DD`` flag value, or exit 2 naming the flag."""
     from uncertainty.errors import InvalidInputError
@@ -195,7 +192,7 @@ def _create(
 
     with session_scope(ensure_database()) as session:
         try:
-            created = call(session, _operator())
+            created = call(session, cli_operator())
         except InvalidInputError as exc:
             field = exc.field or ""
             if field.startswith("--"):
@@ -231,7 +228,7 @@ def rounds(
             f"--status must be one of {', '.join(ROUND_STATUSES)}, got {status!r}",
             field="--status",
         )
-    actor = _operator()
+    actor = cli_operator()
     with session_scope(ensure_database()) as session:
         sub_id = site_id = None
         if subdiscipline is not None:
@@ -282,7 +279,7 @@ def import_(
     except OSError as exc:
         raise InvalidInputError(f"cannot read {file}: {exc.strerror}", field=str(file)) from exc
     with session_scope(ensure_database()) as session:
-        stored = import_results(session, _operator(), round_id, data, file.name, replace=replace)
+        stored = import_results(session, cli_operator(), round_id, data, file.name, replace=replace)
     typer.echo(f"stored {len(stored)} result(s) in round {round_id}")
 
 
@@ -300,7 +297,7 @@ def score_round_(
     from ilc.service import score_round
 
     with session_scope(ensure_database()) as session:
-        outcome = score_round(session, _operator(), round_id, as_of=dt.date.today())
+        outcome = score_round(session, cli_operator(), round_id, as_of=dt.date.today())
         references = [nc.reference for nc in outcome.nonconformities]
     if json_output:
         dump_json(outcome.report)
@@ -327,7 +324,7 @@ def history(
     from calib.db import ensure_database, session_scope
     from ilc.service import measurand_history
 
-    actor = _operator()
+    actor = cli_operator()
     with session_scope(ensure_database()) as session:
         site_id = None if site is None else _site_id(session, actor, site)
         result = measurand_history(
@@ -359,7 +356,7 @@ def coverage(
 
     day = _date("--as-of", as_of) if as_of else dt.date.today()
     with session_scope(ensure_database()) as session:
-        rows = pt_coverage(session, _operator(), as_of=day)
+        rows = pt_coverage(session, cli_operator(), as_of=day)
     if json_output:
         dump_json([r.model_dump(mode="json") for r in rows])
     else:

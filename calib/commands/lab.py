@@ -29,7 +29,7 @@ from typing import Any
 
 import typer
 
-from calib.cli_support import cli_errors, dump_json
+from calib.cli_support import cli_errors, cli_operator, dump_json, echo_created
 
 app = typer.Typer(
     help="Lab records: staff, authorisations, customers, procedures, jobs.",
@@ -37,18 +37,6 @@ app = typer.Typer(
 )
 
 _JSON = typer.Option(False, "--json", help="Print JSON.")
-
-
-def _operator() -> Any:
-    import getpass
-
-    from calib.permissions import Principal
-
-    try:
-        login = getpass.getuser()
-    except (KeyError, OSError):
-        login = "operator"
-    return Principal(username=f"cli:{login}", role="admin")
 
 
 def _day(text: str | None, option: str, field: str | None = None) -> dt.date:
@@ -102,13 +90,6 @@ def _procedure_id(session: Any, code: str, option: str = "procedure") -> int:
     return _find(session, Procedure, code, option)
 
 
-def _created(json_output: bool, kind: str, record: Any, text: str) -> None:
-    if json_output:
-        dump_json({"created": kind, "record": record.model_dump(mode="json")})
-    else:
-        typer.echo(text)
-
-
 @app.command("add-person")
 @cli_errors
 def add_person(
@@ -126,13 +107,13 @@ def add_person(
     with session_scope(ensure_database()) as session:
         person = create_person(
             session,
-            _operator(),
+            cli_operator(),
             site_id=_find(session, Site, site, "site", "code"),
             name=name,
             email=email,
             job_title=job_title,
         )
-        _created(json_output, "person", person, f"added {person.name} (id {person.id})")
+        echo_created(json_output, "person", person, f"added {person.name} (id {person.id})")
 
 
 @app.command("add-training")
@@ -153,13 +134,13 @@ def add_training(
     with session_scope(ensure_database()) as session:
         training = record_training(
             session,
-            _operator(),
+            cli_operator(),
             person_id=_find(session, Person, person, "person", "name"),
             title=title,
             completed_on=day,
             provider=provider,
         )
-        _created(json_output, "training", training, f"recorded training {training.id}")
+        echo_created(json_output, "training", training, f"recorded training {training.id}")
 
 
 @app.command("authorise")
@@ -181,14 +162,14 @@ def authorise(
     with session_scope(ensure_database()) as session:
         auth = grant_authorisation(
             session,
-            _operator(),
+            cli_operator(),
             person_id=_find(session, Person, person, "person", "name"),
             procedure_id=_procedure_id(session, procedure),
             valid_from=start,
             valid_until=end,
             authorised_by_id=None if by is None else _find(session, Person, by, "by", "name"),
         )
-        _created(
+        echo_created(
             json_output,
             "authorisation",
             auth,
@@ -209,7 +190,7 @@ def withdraw(
 
     day = _day(on, "on")
     with session_scope(ensure_database()) as session:
-        auth = withdraw_authorisation(session, _operator(), authorisation_id, withdrawn_on=day)
+        auth = withdraw_authorisation(session, cli_operator(), authorisation_id, withdrawn_on=day)
         if json_output:
             dump_json({"updated": "authorisation", "record": auth.model_dump(mode="json")})
         else:
@@ -233,14 +214,14 @@ def add_customer(
     with session_scope(ensure_database()) as session:
         customer = create_customer(
             session,
-            _operator(),
+            cli_operator(),
             name=name,
             contact_name=contact_name,
             contact_email=contact_email,
             city=city,
             country=country,
         )
-        _created(json_output, "customer", customer, f"added {customer.name} (id {customer.id})")
+        echo_created(json_output, "customer", customer, f"added {customer.name} (id {customer.id})")
 
 
 _EFFECTIVE = typer.Option(
@@ -263,10 +244,10 @@ def add_procedure(
 
     day = None if effective_from is None else _day(effective_from, "effective_from")
     with session_scope(ensure_database()) as session:
-        proc = create_procedure(session, _operator(), code=code, title=title, quantity=quantity)
+        proc = create_procedure(session, cli_operator(), code=code, title=title, quantity=quantity)
         if day is not None:
-            proc = approve_procedure(session, _operator(), int(proc.id or 0), effective_from=day)
-        _created(
+            proc = approve_procedure(session, cli_operator(), int(proc.id or 0), effective_from=day)
+        echo_created(
             json_output, "procedure", proc, f"added {proc.code} v{proc.version} ({proc.status})"
         )
 
@@ -286,11 +267,11 @@ def revise_procedure_command(
     day = None if effective_from is None else _day(effective_from, "effective_from")
     with session_scope(ensure_database()) as session:
         proc = revise_procedure(
-            session, _operator(), _procedure_id(session, code, "code"), title=title
+            session, cli_operator(), _procedure_id(session, code, "code"), title=title
         )
         if day is not None:
-            proc = approve_procedure(session, _operator(), int(proc.id or 0), effective_from=day)
-        _created(
+            proc = approve_procedure(session, cli_operator(), int(proc.id or 0), effective_from=day)
+        echo_created(
             json_output, "procedure", proc, f"added {proc.code} v{proc.version} ({proc.status})"
         )
 
@@ -322,11 +303,11 @@ def log_job_command(
     with session_scope(ensure_database()) as session:
         job = log_job(
             session,
-            _operator(),
+            cli_operator(),
             site_id=_find(session, Site, site, "site", "code"),
             customer_id=_find(session, Customer, customer, "customer", "name"),
             procedure_id=int(
-                version_in_force(session, _operator(), procedure, received_on).id or 0
+                version_in_force(session, cli_operator(), procedure, received_on).id or 0
             ),
             item_description=item,
             item_serial=serial,
@@ -375,7 +356,7 @@ def list_people_command(
 
     with session_scope(ensure_database()) as session:
         site_id = None if site is None else _find(session, Site, site, "site", "code")
-        codes = {s.id: s.code for s in list_sites(session, _operator())}
+        codes = {s.id: s.code for s in list_sites(session, cli_operator())}
         rows = [
             {
                 "id": p.id,
@@ -385,7 +366,7 @@ def list_people_command(
                 "email": p.email,
                 "active": p.active,
             }
-            for p in list_people(session, _operator(), site_id=site_id)
+            for p in list_people(session, cli_operator(), site_id=site_id)
         ]
     _print(json_output, "people", rows, ["id", "name", "site", "job_title", "active"])
 
@@ -408,7 +389,7 @@ def list_authorisations_command(
     with session_scope(ensure_database()) as session:
         found = list_authorisations(
             session,
-            _operator(),
+            cli_operator(),
             person_id=None if person is None else _find(session, Person, person, "person", "name"),
             procedure_code=procedure,
             as_of=day if current else None,
@@ -437,7 +418,7 @@ def matrix(
     day = _day(as_of, "as_of")
     with session_scope(ensure_database()) as session:
         site_id = None if site is None else _find(session, Site, site, "site", "code")
-        result = authorisation_matrix(session, _operator(), as_of=day, site_id=site_id)
+        result = authorisation_matrix(session, cli_operator(), as_of=day, site_id=site_id)
     if json_output:
         dump_json(result.as_dict())
         return
@@ -456,7 +437,7 @@ def list_customers_command(json_output: bool = _JSON) -> None:
     from calib.lab import list_customers
 
     with session_scope(ensure_database()) as session:
-        rows = [c.model_dump(mode="json") for c in list_customers(session, _operator())]
+        rows = [c.model_dump(mode="json") for c in list_customers(session, cli_operator())]
     _print(json_output, "customers", rows, ["id", "name", "contact_email", "city", "country"])
 
 
@@ -468,7 +449,7 @@ def list_procedures_command(json_output: bool = _JSON) -> None:
     from calib.lab import list_procedures
 
     with session_scope(ensure_database()) as session:
-        rows = [p.model_dump(mode="json") for p in list_procedures(session, _operator())]
+        rows = [p.model_dump(mode="json") for p in list_procedures(session, cli_operator())]
     _print(
         json_output,
         "procedures",
@@ -497,13 +478,13 @@ def list_jobs_command(
     with session_scope(ensure_database()) as session:
         found = list_jobs(
             session,
-            _operator(),
+            cli_operator(),
             site_id=None if site is None else _find(session, Site, site, "site", "code"),
             received_from=start,
             received_until=end,
             procedure_code=procedure,
         )
-        used = instruments_by_job(session, _operator(), [int(j.id or 0) for j in found[:limit]])
+        used = instruments_by_job(session, cli_operator(), [int(j.id or 0) for j in found[:limit]])
         rows = [
             job.model_dump(mode="json") | {"instruments": used[int(job.id or 0)]}
             for job in found[:limit]
@@ -544,13 +525,13 @@ def init_lab(
     with session_scope(ensure_database()) as session:
         lab = create_lab(
             session,
-            _operator(),
+            cli_operator(),
             name=name,
             legal_entity=legal_entity,
             accreditation_body=accreditation_body,
             accreditation_number=accreditation_number,
         )
-        site = create_site(session, _operator(), code=site_code, name=site_name)
+        site = create_site(session, cli_operator(), code=site_code, name=site_name)
         if json_output:
             dump_json(
                 {
@@ -581,11 +562,11 @@ def add_site(
 
     with session_scope(ensure_database()) as session:
         site = create_site(
-            session, _operator(), code=code, name=name, master=master,
+            session, cli_operator(), code=code, name=name, master=master,
             street=street, city=city, postcode=postcode, country=country,
         )  # fmt: skip
         role = "master site" if site.is_master else "site"
-        _created(json_output, "site", site, f"added {role} {site.code} (id {site.id})")
+        echo_created(json_output, "site", site, f"added {role} {site.code} (id {site.id})")
 
 
 @app.command("update-site")
@@ -616,9 +597,9 @@ def update_site_command(
         raise InvalidInputError("nothing to change: give at least one option", field="site")
     with session_scope(ensure_database()) as session:
         found = update_site(
-            session, _operator(), _find(session, Site, site, "site", "code"), changes
+            session, cli_operator(), _find(session, Site, site, "site", "code"), changes
         )
-        _created(json_output, "site", found, f"saved site {found.code} (id {found.id})")
+        echo_created(json_output, "site", found, f"saved site {found.code} (id {found.id})")
 
 
 @app.command("list-sites")
@@ -629,5 +610,5 @@ def list_sites_command(json_output: bool = _JSON) -> None:
     from calib.lab import list_sites
 
     with session_scope(ensure_database()) as session:
-        rows = [s.model_dump(mode="json") for s in list_sites(session, _operator())]
+        rows = [s.model_dump(mode="json") for s in list_sites(session, cli_operator())]
     _print(json_output, "sites", rows, ["id", "code", "is_master", "name", "city", "country"])

@@ -13,16 +13,11 @@ starts quickly.
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import typer
 
-from calib.cli_support import EXIT_FINDINGS, EXIT_OK, cli_errors, dump_json
-
-if TYPE_CHECKING:
-    from calib.permissions import Principal
+from calib.cli_support import EXIT_FINDINGS, EXIT_OK, cli_errors, cli_operator, dump_json
 
 app = typer.Typer(
     help="Customer-satisfaction metrics, control charts and triggers.", no_args_is_help=True
@@ -100,16 +95,6 @@ def report(
     raise typer.Exit(EXIT_FINDINGS if document.signals else EXIT_OK)
 
 
-def _operator() -> Principal:
-    from calib.permissions import Principal
-
-    try:
-        login = getpass.getuser()
-    except (KeyError, OSError):
-        login = "operator"
-    return Principal(username=f"cli:{login}", role="admin")
-
-
 def _report_from_database(
     site: int | None,
     baseline_periods: int,
@@ -124,7 +109,7 @@ def _report_from_database(
     with session_scope(ensure_database()) as session:
         document = satisfaction_report(
             session,
-            _operator(),
+            cli_operator(),
             site_id=site,
             baseline_periods=baseline_periods,
             target=target,
@@ -152,7 +137,7 @@ def invite(
     now = dt.datetime.now(dt.UTC)
     with session_scope(ensure_database()) as session:
         token, invitation = make_invitation(
-            session, _operator(), job, now, validity=dt.timedelta(days=valid_days)
+            session, cli_operator(), job, now, validity=dt.timedelta(days=valid_days)
         )
         url = feedback_url(token)
         expires = invitation.expires_at
@@ -178,7 +163,7 @@ def triggers(
     with session_scope(ensure_database()) as session:
         created = evaluate_triggers(
             session,
-            _operator(),
+            cli_operator(),
             as_of=dt.date.today(),
             site_id=site,
             baseline_periods=baseline_periods,

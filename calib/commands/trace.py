@@ -15,10 +15,16 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from calib.cli_support import EXIT_FINDINGS, EXIT_OK, cli_errors, dump_json, read_json_file
+from calib.cli_support import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    cli_errors,
+    cli_operator,
+    dump_json,
+    read_json_file,
+)
 
 if TYPE_CHECKING:
-    from calib.permissions import Principal
     from traceability.register import Register
 
 app = typer.Typer(
@@ -47,18 +53,6 @@ def _load(path: Path) -> Register:
     return load_register(read_json_file(path))
 
 
-def _operator() -> Principal:
-    import getpass
-
-    from calib.permissions import Principal
-
-    try:
-        login = getpass.getuser()
-    except (KeyError, OSError):
-        login = "operator"
-    return Principal(username=f"cli:{login}", role="admin")
-
-
 def _load_db() -> Register:
     from calib.db import ensure_database, session_scope
     from traceability.service import cached_register
@@ -79,7 +73,7 @@ def import_(
 
     data = read_json_file(file)
     with session_scope(ensure_database()) as session:
-        summary = import_register(session, _operator(), data)
+        summary = import_register(session, cli_operator(), data)
     if json_output:
         dump_json({"imported": summary.counts})
     else:
@@ -153,7 +147,7 @@ def impact(
             with session_scope(ensure_database()) as session:
                 document = impact_service(
                     session,
-                    _operator(),
+                    cli_operator(),
                     instrument,
                     day,
                     since=since,

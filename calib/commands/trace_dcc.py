@@ -30,8 +30,8 @@ from typing import TYPE_CHECKING, Any, get_args
 
 import typer
 
-from calib.cli_support import EXIT_OK, cli_errors, dump_json
-from calib.commands.trace import _JSON, _operator, app
+from calib.cli_support import EXIT_OK, cli_errors, cli_operator, dump_json
+from calib.commands.trace import _JSON, app
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -344,7 +344,7 @@ def import_dcc(
         with session_scope(ensure_database()) as session:
             result = store_dcc(
                 session,
-                _operator(),
+                cli_operator(),
                 parsed,
                 issuer=issuer,
                 instrument=instrument,

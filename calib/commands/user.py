@@ -6,22 +6,12 @@ change is an audited write.
 
 from __future__ import annotations
 
-import getpass
-
 import typer
 
-from calib.cli_support import cli_errors, dump_json
-from calib.permissions import Principal, check_role
+from calib.cli_support import cli_errors, cli_operator, dump_json
+from calib.permissions import check_role
 
 app = typer.Typer(help="Sign-in accounts.", no_args_is_help=True)
-
-
-def _operator() -> Principal:
-    try:
-        login = getpass.getuser()
-    except (KeyError, OSError):
-        login = "operator"
-    return Principal(username=f"cli:{login}", role="admin")
 
 
 def _password(password: str | None) -> str:
@@ -46,7 +36,7 @@ def add(
 
     check_role(role)
     secret = None if oidc_only else _password(password)
-    actor = _operator()
+    actor = cli_operator()
     with session_scope(ensure_database()) as session:
         create_user(session, actor, username=username, password=secret, role=role, email=email)
     typer.echo(f"added {username} ({role})")
@@ -59,7 +49,7 @@ def list_(json_output: bool = typer.Option(False, "--json", help="Print JSON."))
     from calib.auth import list_users
     from calib.db import ensure_database, session_scope
 
-    actor = _operator()
+    actor = cli_operator()
     with session_scope(ensure_database()) as session:
         rows = [
             {
@@ -85,7 +75,7 @@ def set_role_command(username: str, role: str) -> None:
     from calib.auth import set_role
     from calib.db import ensure_database, session_scope
 
-    actor = _operator()
+    actor = cli_operator()
     with session_scope(ensure_database()) as session:
         set_role(session, actor, username, role)
     typer.echo(f"{username} is now {role}")
@@ -101,7 +91,7 @@ def reset_password_command(
     from calib.auth import reset_password
     from calib.db import ensure_database, session_scope
 
-    actor = _operator()
+    actor = cli_operator()
     with session_scope(ensure_database()) as session:
         reset_password(session, actor, username, _password(password))
     typer.echo(f"password of {username} reset")

@@ -139,3 +139,18 @@ def test_add_and_update_sites_move_the_master_flag(cli) -> None:  # type: ignore
     assert result.exit_code == 2 and "--site" in result.output
     result = cli("lab", "update-site", "EAST", "--code", "WEST")
     assert result.exit_code == 2 and "code:" in result.output
+
+
+def test_cli_operator_is_the_os_login_as_admin(monkeypatch: pytest.MonkeyPatch) -> None:
+    import getpass
+
+    from calib.cli_support import cli_operator
+
+    monkeypatch.setattr(getpass, "getuser", lambda: "chiara")
+    assert (cli_operator().username, cli_operator().role) == ("cli:chiara", "admin")
+
+    def no_login() -> str:
+        raise OSError("no login name")
+
+    monkeypatch.setattr(getpass, "getuser", no_login)
+    assert cli_operator().username == "cli:operator"
