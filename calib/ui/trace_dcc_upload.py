@@ -4,7 +4,7 @@ A PTB Digital Calibration Certificate (XML) is parsed (:func:`traceability.dcc.p
 and previewed (certificate, item, laboratory, points with the element each came from,
 what was skipped) before anything is saved; the register instrument and issuer default
 to the DCC item's serial and laboratory when one matches. Saving goes through
-:func:`calib.commands.trace_dcc.store_dcc`, the same validated, audited transaction as
+:func:`calib.trace_dcc.store_dcc`, the same validated, audited transaction as
 ``calib trace import-dcc``; staff save a draft, managers may release at once.
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from calib.commands.trace_dcc import match_instrument, match_issuer, store_dcc
 from calib.permissions import Permission, Principal, allowed
+from calib.trace_dcc import match_instrument, match_issuer, store_dcc
 from calib.ui.context import db_session
 from traceability.dcc import DccCertificate, parse_dcc
 from uncertainty.errors import CalibError
