@@ -121,13 +121,15 @@ class ChainChecker:
         """Local findings of one certificate (memoised)."""
         found = self._local.get(certificate)
         if found is None:
-            cert = self.register.certificates[certificate]
-            found = self._clean_local(cert)
-            if found is None:
-                found = local_check(
-                    self.register, cert, self._lines_of(cert.issuer), self._scope_cache
-                )
-            self._local[certificate] = found
+            found = self._local_of(certificate, self.register.certificates[certificate])
+        return found
+
+    def _local_of(self, cert_id: str, cert: Certificate) -> LocalCheck:
+        found = self._local.get(cert_id)
+        if found is None:
+            found = self._local[cert_id] = self._clean_local(cert) or local_check(
+                self.register, cert, self._lines_of(cert.issuer), self._scope_cache
+            )
         return found
 
     def _clean_local(self, cert: Certificate) -> LocalCheck | None:
@@ -201,8 +203,7 @@ class ChainChecker:
                 return False
             if not upstream:
                 refs_ok = False
-        found = self._local.get(cert_id)
-        findings = (found or self.local(cert_id)).findings
+        findings = self._local_of(cert_id, cert).findings
         settled[cert_id] = refs_ok and (
             not findings or not any(f.severity == "fail" for f in findings)
         )
