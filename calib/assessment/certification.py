@@ -407,21 +407,23 @@ class ScopeState:
     site_names: dict[str, str]
 
 
-def scope_state(session: Session, actor: Actor) -> ScopeState:
+def scope_state(session: Session, actor: Actor, *, as_of: dt.date | None = None) -> ScopeState:
     """Vocabulary, site scopes and stored certificates, rendered and checked.
 
     Each stored certificate's scope of certification is the union of the site
     scopes (the master's), as IECQ 03-1:2023 Annex D requires; its site scope is
-    the lines assigned to its site.
+    the lines assigned to its site. The report judges the certificates valid on
+    ``as_of`` (default today); expired ones stay rendered and in ``report.history``.
     """
     require(actor, Permission.VIEW_RECORDS)
+    as_of = as_of or dt.date.today()
     procedures: dict[int | None, str] = {p.id: p.code for p in session.exec(select(Procedure))}
     records = list(session.exec(select(ScopeLineRecord).order_by(col(ScopeLineRecord.code))))
     by_id = {r.id: r.code for r in records if r.active}
     lines = [_engine_line(r, procedures) for r in records if r.active]
     site_rows = list(session.exec(select(SiteRecord).order_by(col(SiteRecord.id))))
     certs = list(session.exec(select(ScopeCertificate).order_by(col(ScopeCertificate.id))))
-    certified_sites = {c.site_id for c in certs}
+    certified_sites = {c.site_id for c in certs if c.issued_on <= as_of <= c.valid_until}
     sites = [
         Site(s.code, s.name, is_head_office=s.is_master, listed=s.id in certified_sites)
         for s in site_rows
@@ -443,11 +445,13 @@ def scope_state(session: Session, actor: Actor) -> ScopeState:
             master_id=None
             if c.master_certificate_id is None
             else numbers.get(c.master_certificate_id),
+            issued_on=c.issued_on,
+            valid_until=c.valid_until,
         )
         for c in certs
     ]
     rendered = [render_certificate(c, lines) for c in certificates]
-    report = consistency_report(lines, sites, certificates)
+    report = consistency_report(lines, sites, certificates, as_of=as_of)
     return ScopeState(
         lines, sites, scopes, certificates, rendered, report, {s.code: s.name for s in site_rows}
     )

@@ -211,7 +211,7 @@ def _assessment_files(
             }
         )
         findings.append(finding)
-    state = scope_state(session, actor)
+    state = scope_state(session, actor, as_of=as_of)
     scopes = {
         "certificates": [
             {

@@ -22,6 +22,12 @@ Here the scope of certification is derived, never typed: it is the union of the
 site scopes, and every certificate refers to lines of the controlled vocabulary by
 id, so wording is rendered from the line.
 
+Certificates are judged as of a date: a certificate outside its validity (issued
+later, or expired, as the previous master after a recertification) is history. It
+stays in the report's ``history`` but no rule counts it, so a recertified lab has one
+master (the valid one), not SEVERAL_MASTERS; two masters valid on the same day are
+still flagged.
+
 References
 ----------
 IECQ 03-1:2023 5.2, 8.1.4, Annex D (as summarised in the IECQ FAQ "Multisite
@@ -30,6 +36,7 @@ certification: scope of activity").
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -100,7 +107,11 @@ class Site:
 
 @dataclass(frozen=True)
 class Certificate:
-    """A certificate: the scope of certification and the site's own lines, by id."""
+    """A certificate: the scope of certification and the site's own lines, by id.
+
+    ``issued_on`` / ``valid_until`` bound its validity, both days included (``None``:
+    unbounded on that side).
+    """
 
     id: str
     site_id: str
@@ -108,6 +119,14 @@ class Certificate:
     scope_of_certification: tuple[str, ...]
     site_scope: tuple[str, ...]
     master_id: str | None = None
+    issued_on: dt.date | None = None
+    valid_until: dt.date | None = None
+
+    def valid_on(self, day: dt.date) -> bool:
+        """Whether ``day`` lies within the validity (issue date to expiry, inclusive)."""
+        return (self.issued_on is None or self.issued_on <= day) and (
+            self.valid_until is None or day <= self.valid_until
+        )
 
 
 def _vocabulary(lines: Sequence[ScopeLine]) -> dict[str, ScopeLine]:
@@ -234,9 +253,14 @@ class ScopeIssue:
 
 @dataclass(frozen=True)
 class ScopeReport:
-    """The consistency report: ``ok`` when there is no issue."""
+    """The consistency report: ``ok`` when there is no issue.
+
+    ``history``: ids of the certificates not valid on the report date (expired or
+    not yet issued), kept visible but not judged.
+    """
 
     issues: tuple[ScopeIssue, ...]
+    history: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -307,9 +331,17 @@ def _line_issues(vocab: Mapping[str, ScopeLine]) -> list[ScopeIssue]:
 
 
 def consistency_report(
-    lines: Sequence[ScopeLine], sites: Sequence[Site], certificates: Sequence[Certificate]
+    lines: Sequence[ScopeLine],
+    sites: Sequence[Site],
+    certificates: Sequence[Certificate],
+    *,
+    as_of: dt.date | None = None,
 ) -> ScopeReport:
-    """Check certificates against the multisite scope rules.
+    """Check the certificates valid on ``as_of`` against the multisite scope rules.
+
+    With ``as_of`` the certificates not valid that day go to ``history`` and no rule
+    counts them (the previous master of a recertification is not a second master);
+    without it every certificate is judged.
 
     Issue codes: ``NO_MASTER`` / ``SEVERAL_MASTERS``, ``MASTER_NOT_HEAD_OFFICE``
     (Annex D), ``SITE_NOT_LISTED`` and ``SITE_NOT_LINKED`` (5.2: every site listed,
@@ -326,11 +358,14 @@ def consistency_report(
     """
     vocab = _vocabulary(lines)
     issues = _line_issues(vocab)
+    history = tuple(c.id for c in certificates if as_of is not None and not c.valid_on(as_of))
+    certificates = [c for c in certificates if c.id not in history]
     site_ids = {s.id for s in sites}
     masters = [c for c in certificates if c.kind == "master"]
     if not masters:
-        issues.append(ScopeIssue("NO_MASTER", _CD, "there is no master certificate"))
-        return ScopeReport(tuple(issues))
+        when = "" if as_of is None else f" valid on {as_of.isoformat()}"
+        issues.append(ScopeIssue("NO_MASTER", _CD, f"there is no master certificate{when}"))
+        return ScopeReport(tuple(issues), history)
     if len(masters) > 1:
         issues.append(
             ScopeIssue(
@@ -440,7 +475,7 @@ def consistency_report(
                     (master.id, line_id),
                 )
             )
-    return ScopeReport(tuple(issues))
+    return ScopeReport(tuple(issues), history)
 
 
 def _wording(vocab: Mapping[str, ScopeLine], line_id: str) -> str:
