@@ -3,6 +3,7 @@ procedures and jobs.
 
 * ``calib lab init --name --site-code --site-name [--legal-entity]
   [--accreditation-body --accreditation-number]`` (once per database)
+* ``calib lab update-lab [--name --legal-entity --accreditation-body --accreditation-number]``
 * ``calib lab add-site --code --name [--master] [--street --city --postcode --country]``
 * ``calib lab update-site SITE [--code --name --street --city --postcode --country] [--master]``
 * ``calib lab add-person --name --site [--email] [--job-title]``
@@ -542,6 +543,33 @@ def init_lab(
             )
         else:
             typer.echo(f"created lab {lab.name} (id {lab.id}) with master site {site.code}")
+
+
+@app.command("update-lab")
+@cli_errors
+def update_lab_command(
+    name: str | None = typer.Option(None, "--name", help="New name."),
+    legal_entity: str | None = typer.Option(None, "--legal-entity", help="Legal entity."),
+    accreditation_body: str | None = typer.Option(None, "--accreditation-body"),
+    accreditation_number: str | None = typer.Option(None, "--accreditation-number"),
+    json_output: bool = _JSON,
+) -> None:
+    """Change the lab's name, legal entity or accreditation."""
+    from calib.db import ensure_database, session_scope
+    from calib.lab_setup import update_lab
+    from uncertainty.errors import InvalidInputError
+
+    given = {"name": name, "legal_entity": legal_entity}
+    given |= {
+        "accreditation_body": accreditation_body,
+        "accreditation_number": accreditation_number,
+    }
+    changes = {k: v for k, v in given.items() if v is not None}
+    if not changes:
+        raise InvalidInputError("nothing to change: give at least one option", field="lab")
+    with session_scope(ensure_database()) as session:
+        lab = update_lab(session, cli_operator(), changes)
+        echo_created(json_output, "lab", lab, f"saved {', '.join(changes)} of lab {lab.name}")
 
 
 @app.command("add-site")

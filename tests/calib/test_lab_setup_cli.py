@@ -115,6 +115,13 @@ def test_init_twice_and_bad_input_exit_2_naming_the_field(cli, db_url: str) -> N
     result = cli("lab", "add-site", "--code", "main", "--name", "Again")
     assert result.exit_code == 2 and "code: site" in result.output
     assert (_rows(db_url, Lab), _rows(db_url, Site)) == (1, 1)
+    result = cli("lab", "update-lab", "--accreditation-number", "2-1234")
+    assert result.exit_code == 2 and "accreditation_body" in result.output
+    result = cli("lab", "update-lab")
+    assert result.exit_code == 2 and "nothing to change" in result.output
+    saved = _ok(cli("lab", "update-lab", "--accreditation-body", "COFRAC",
+                    "--accreditation-number", "2-1234", "--json"))  # fmt: skip
+    assert json.loads(saved.stdout)["record"]["accreditation_number"] == "2-1234"
 
 
 def test_add_and_update_sites_move_the_master_flag(cli) -> None:  # type: ignore[no-untyped-def]
