@@ -38,6 +38,8 @@ PAGES = [
     ("PT rounds", "pt-rounds.png"),
     ("Customer satisfaction", "satisfaction.png"),
     ("Assessment", "assessment.png"),
+    ("People & authorisations", "lab-people.png"),
+    ("Scopes", "scopes.png"),
 ]
 
 
@@ -59,9 +61,6 @@ def wait_healthy(url: str, timeout: float = 120) -> None:
 
 
 def open_page(page: Page, title: str) -> None:
-    more = page.get_by_text("View", exact=False).filter(has_text="more")
-    if more.count():
-        more.first.click()
     page.get_by_role("link", name=title, exact=True).first.click()
     page.get_by_role("heading", name=title).first.wait_for(timeout=60_000)
     page.wait_for_timeout(4000)  # charts render after the heading
