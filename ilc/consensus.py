@@ -1,7 +1,8 @@
 """Consensus reference values from results with uncertainties.
 
 Weighted mean with the χ² consistency check (Cox 2002, procedure A), the largest
-consistent subset (Cox 2007), the DerSimonian–Laird random-effects mean, and
+consistent subset (Cox 2007), the DerSimonian–Laird random-effects mean, the
+power-moderated mean of the CCRI(II) key comparisons (Pommé & Keightley 2015), and
 degrees of equivalence with or without the covariance between a participant and
 a reference value it contributed to.
 """
@@ -23,6 +24,7 @@ __all__ = [
     "degrees_of_equivalence",
     "dersimonian_laird",
     "largest_consistent_subset",
+    "power_moderated_mean",
     "weighted_mean",
 ]
 
@@ -49,9 +51,10 @@ class ConsensusEstimate:
         weighted mean, Cochran's Q for DerSimonian–Laird), ν = n − 1,
         Pr{χ²(ν) > χ²_obs} and whether it is >= alpha.
     tau:
-        Between-laboratory standard deviation (DerSimonian–Laird; 0 otherwise).
+        Between-laboratory standard deviation (DerSimonian–Laird; s of the
+        power-moderated mean; 0 otherwise).
     method:
-        ``"weighted_mean"`` or ``"consensus_dl"``.
+        ``"weighted_mean"``, ``"consensus_dl"`` or ``"power_moderated_mean"``.
     """
 
     value: float
@@ -231,6 +234,84 @@ def dersimonian_laird(
         consistent=p >= alpha,
         tau=float(np.sqrt(tau2)),
         method="consensus_dl",
+    )
+
+
+def _pmm_interlab_sd(x: FloatArray, s: FloatArray) -> float:
+    """s ≥ 0 making the Birge ratio of x about the 1/(u_i² + s²)-weighted mean 1."""
+    from scipy.optimize import brentq  # lazy: keeps `calib` start-up fast
+
+    dof = x.size - 1
+
+    def excess(sd: float) -> float:
+        v = s * s + sd * sd
+        mean = float(np.sum(x / v) / np.sum(1.0 / v))
+        return float(np.sum((x - mean) ** 2 / v)) / dof - 1.0
+
+    if excess(0.0) <= 0.0:
+        return 0.0
+    # At s² = Σ(x_i − x̄)²/(n − 1) the ratio is ≤ 1 (the weighted sum of squares is
+    # smallest about the weighted mean), so twice that s brackets the root.
+    upper = 2.0 * float(np.sqrt(np.sum((x - x.mean()) ** 2) / dof))
+    return float(brentq(excess, 0.0, upper, xtol=1e-12 * upper, rtol=1e-12))
+
+
+def power_moderated_mean(
+    values: Sequence[float] | FloatArray,
+    u: Sequence[float] | FloatArray,
+    *,
+    alpha: float = 0.05,
+) -> ConsensusEstimate:
+    """Power-moderated mean (PMM), the KCRV of the BIPM.RI(II)-K1 comparisons.
+
+    s = 0 when the Birge ratio Σ (x_i − x_w)²/u_i² / (n − 1) is ≤ 1, otherwise the s
+    that makes Σ (x_i − x_s)²/(u_i² + s²) = n − 1, x_s being the mean weighted by
+    1/(u_i² + s²). With the power α = 2 − 3/n, the unweighted mean x̄,
+    u²(x̄) = Σ (x_i − x̄)²/(n(n − 1)) and S² = n · max(u²(x̄), 1/Σ 1/(u_i² + s²)):
+    u²(y) = 1/Σ (u_i² + s²)^(−α/2) S^(α−2), w_i = u²(y) (u_i² + s²)^(−α/2) S^(α−2)
+    and y = Σ w_i x_i. The weights give cov(x_i, y) = w_i u_i², so
+    u²(D_i) = (1 − 2 w_i) u_i² + u²(y) (:func:`degrees_of_equivalence`). The χ² fields
+    are those of the plain weighted mean; ``tau`` is s.
+
+    References
+    ----------
+    Pommé S, Keightley J 2015 Metrologia 52 S200 (the power-moderated mean); the
+    formulae above were read from the BIPM implementation (BIPM-RI/Python_lib,
+    PMM.py and DoE.py), as the paper was not available; the result is checked against
+    the published KCRV and degrees of equivalence of BIPM.RI(II)-K1.Sr-85
+    (tests/ilc/test_ilc_key_comparison_reference.py).
+
+    Examples
+    --------
+    >>> est = power_moderated_mean([1.0, 2.0, 3.0], [1.0, 1.0, 1.0])
+    >>> round(est.value, 6), round(est.standard_uncertainty, 4), est.tau
+    (2.0, 0.5774, 0.0)
+    """
+    x, s = _check(values, u)
+    n = x.size
+    sd = _pmm_interlab_sd(x, s)
+    var = s * s + sd * sd
+    power = 2.0 - 3.0 / n
+    mean = float(x.mean())
+    u2_mean = float(np.sum((x - mean) ** 2)) / (n * (n - 1))
+    u2_weighted = 1.0 / float(np.sum(1.0 / var))
+    big_s = float(np.sqrt(n * max(u2_mean, u2_weighted)))
+    inverse = var ** (-power / 2.0) * big_s ** (power - 2.0)
+    u2_y = 1.0 / float(inverse.sum())
+    weights = u2_y * inverse
+    w_plain = 1.0 / (s * s)
+    chi2, dof, p, ok = _chi2(x, s, float(np.dot(w_plain, x) / w_plain.sum()), alpha)
+    return ConsensusEstimate(
+        value=float(np.dot(weights, x)),
+        standard_uncertainty=float(np.sqrt(u2_y)),
+        used=np.ones(n, dtype=np.bool_),
+        weights=weights,
+        chi2=chi2,
+        dof=dof,
+        p_value=p,
+        consistent=ok,
+        tau=sd,
+        method="power_moderated_mean",
     )
 
 
