@@ -10,6 +10,9 @@
 * ``demo_engine``: a migrated SQLite database with the demo lab (as of
   ``DEMO_AS_OF``), built once per test session and copied per test.
 * ``demo_url``: the URL of that copy (for CLI and AppTest via ``CALIB_DATABASE_URL``).
+* ``signed_in_app``: ``signed_in_app(username, page=None)`` runs ``app.py`` under AppTest
+  on ``demo_url``, signs in as that demo user (password ``<username>-demo``) and opens
+  ``calib/ui/<page>.py`` when given.
 """
 
 from __future__ import annotations
@@ -18,13 +21,17 @@ import datetime as dt
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import Session
+
+if TYPE_CHECKING:
+    from streamlit.testing.v1 import AppTest
 
 DEMO_AS_OF = dt.date(2026, 11, 23)
 
@@ -117,3 +124,35 @@ def demo_engine(demo_url: str) -> Iterator[Engine]:
     eng = make_engine(demo_url)
     yield eng
     eng.dispose()
+
+
+@pytest.fixture
+def signed_in_app(demo_url: str, monkeypatch: pytest.MonkeyPatch) -> Callable[..., AppTest]:
+    """``signed_in_app(username, page=None)``: the app on ``demo_url``, signed in.
+
+    Cheap argon2 parameters keep the sign-in fast (the demo hashes still verify: argon2
+    reads the parameters from the hash).
+    """
+    from argon2 import PasswordHasher
+    from argon2.profiles import CHEAPEST
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setattr("calib.auth._hasher", PasswordHasher.from_parameters(CHEAPEST))
+    monkeypatch.setenv("CALIB_DATABASE_URL", demo_url)
+    app = str(Path(__file__).resolve().parents[1] / "app.py")
+
+    def sign_in(username: str, page: str | None = None) -> AppTest:
+        at = AppTest.from_file(app, default_timeout=60)
+        at.run()
+        at.text_input(key="signin_username").input(username)
+        at.text_input(key="signin_password").input(f"{username}-demo")
+        at.button[0].click()
+        at.run()
+        assert not at.exception, at.exception
+        if page is not None:
+            at.switch_page(f"calib/ui/{page}.py")
+            at.run()
+            assert not at.exception, at.exception
+        return at
+
+    return sign_in

@@ -5,29 +5,16 @@ see everything read-only."""
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
+from collections.abc import Callable
 
-import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 
 from calib.records import Authorisation, Customer, Job, Person, Procedure
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
+SignIn = Callable[..., AppTest]  # the signed_in_app fixture (tests/conftest.py)
 PAGES = ("lab_people", "lab_jobs", "lab_customers", "lab_procedures")
-
-
-def _signed_in(demo_url: str, monkeypatch: pytest.MonkeyPatch, username: str) -> AppTest:
-    monkeypatch.setenv("CALIB_DATABASE_URL", demo_url)
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    at.text_input(key="signin_username").input(username)
-    at.text_input(key="signin_password").input(f"{username}-demo")
-    at.button[0].click()
-    at.run()
-    assert not at.exception, at.exception
-    return at
 
 
 def _open(at: AppTest, page: str) -> AppTest:
@@ -57,8 +44,8 @@ def test_pages_are_registered_in_the_lab_section_for_every_role() -> None:
         assert resolve_page(spec) is not None
 
 
-def test_assessor_sees_every_page_read_only(demo_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    at = _signed_in(demo_url, monkeypatch, "assessor")
+def test_assessor_sees_every_page_read_only(signed_in_app: SignIn) -> None:
+    at = signed_in_app("assessor")
     _open(at, "lab_people")
     assert at.title[0].value == "People & authorisations"
     matrix = at.dataframe[0].value
@@ -77,9 +64,9 @@ def test_assessor_sees_every_page_read_only(demo_url: str, monkeypatch: pytest.M
 
 
 def test_manager_adds_person_competence_and_authorisation(
-    demo_url: str, demo_engine: Engine, monkeypatch: pytest.MonkeyPatch
+    signed_in_app: SignIn, demo_engine: Engine
 ) -> None:
-    at = _open(_signed_in(demo_url, monkeypatch, "manager"), "lab_people")
+    at = signed_in_app("manager", "lab_people")
     at.text_input(key="lab_people_add_name").input("Zoe Weber")
     at.text_input(key="lab_people_add_email").input("zoe@demo-lab.example")
     _submit(at, "lab_people_add_submit")
@@ -122,9 +109,9 @@ def test_manager_adds_person_competence_and_authorisation(
 
 
 def test_people_form_errors_name_the_field_and_store_nothing(
-    demo_url: str, demo_engine: Engine, monkeypatch: pytest.MonkeyPatch
+    signed_in_app: SignIn, demo_engine: Engine
 ) -> None:
-    at = _open(_signed_in(demo_url, monkeypatch, "manager"), "lab_people")
+    at = signed_in_app("manager", "lab_people")
     at.text_input(key="lab_people_add_name").input("Yann")
     at.text_input(key="lab_people_add_email").input("no-at-sign")
     _submit(at, "lab_people_add_submit")
@@ -143,10 +130,8 @@ def test_people_form_errors_name_the_field_and_store_nothing(
         )
 
 
-def test_manager_adds_and_edits_a_customer(
-    demo_url: str, demo_engine: Engine, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    at = _open(_signed_in(demo_url, monkeypatch, "manager"), "lab_customers")
+def test_manager_adds_and_edits_a_customer(signed_in_app: SignIn, demo_engine: Engine) -> None:
+    at = signed_in_app("manager", "lab_customers")
     at.text_input(key="lab_customers_add_name").input("Zenith Optics")
     at.text_input(key="lab_customers_add_contact_email").input("qa@zenith.example")
     _submit(at, "lab_customers_add_submit")
@@ -165,9 +150,9 @@ def test_manager_adds_and_edits_a_customer(
 
 
 def test_manager_adds_approves_and_revises_a_procedure(
-    demo_url: str, demo_engine: Engine, monkeypatch: pytest.MonkeyPatch
+    signed_in_app: SignIn, demo_engine: Engine
 ) -> None:
-    at = _open(_signed_in(demo_url, monkeypatch, "manager"), "lab_procedures")
+    at = signed_in_app("manager", "lab_procedures")
     at.text_input(key="lab_procedures_add_code").input("CP-HUM-01")
     at.text_input(key="lab_procedures_add_title").input("Hygrometer by comparison")
     _submit(at, "lab_procedures_add_submit")
@@ -215,9 +200,9 @@ def _authorised_person(demo_engine: Engine, code: str, day: dt.date, *, authoris
 
 
 def test_staff_log_a_job_and_unauthorised_performers_are_refused(
-    demo_url: str, demo_engine: Engine, monkeypatch: pytest.MonkeyPatch
+    signed_in_app: SignIn, demo_engine: Engine
 ) -> None:
-    at = _open(_signed_in(demo_url, monkeypatch, "staff"), "lab_jobs")
+    at = signed_in_app("staff", "lab_jobs")
     # staff log jobs but do not manage customers
     today = dt.date.today()
     code = "CP-TMP-01"

@@ -2,33 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable
 
-import pytest
-from argon2 import PasswordHasher
-from argon2.profiles import CHEAPEST
 from sqlalchemy import Engine
 from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
-
-
-@pytest.fixture(autouse=True)
-def _cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("calib.auth._hasher", PasswordHasher.from_parameters(CHEAPEST))
-
-
-def _app(demo_url: str, monkeypatch: pytest.MonkeyPatch, username: str) -> AppTest:
-    monkeypatch.setenv("CALIB_DATABASE_URL", demo_url)
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    at.text_input(key="signin_username").input(username)
-    at.text_input(key="signin_password").input(f"{username}-demo")
-    at.button[0].click()
-    at.run()
-    assert not at.exception, at.exception
-    return at
+SignIn = Callable[..., AppTest]  # the signed_in_app fixture (tests/conftest.py)
 
 
 def _open(at: AppTest, page: str) -> AppTest:
@@ -38,10 +18,8 @@ def _open(at: AppTest, page: str) -> AppTest:
     return at
 
 
-def test_round_list_filters_and_scores_of_the_unsatisfactory_round(
-    demo_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    at = _open(_app(demo_url, monkeypatch, "assessor"), "ilc_rounds")
+def test_round_list_filters_and_scores_of_the_unsatisfactory_round(signed_in_app: SignIn) -> None:
+    at = signed_in_app("assessor", "ilc_rounds")
     assert at.title[0].value == "PT rounds"
     listed = at.dataframe[0].value
     assert len(listed) == 9
@@ -58,9 +36,9 @@ def test_round_list_filters_and_scores_of_the_unsatisfactory_round(
 
 
 def test_status_filter_shows_the_open_round_to_a_manager_who_can_score_it(
-    demo_url: str, monkeypatch: pytest.MonkeyPatch
+    signed_in_app: SignIn,
 ) -> None:
-    at = _open(_app(demo_url, monkeypatch, "manager"), "ilc_rounds")
+    at = signed_in_app("manager", "ilc_rounds")
     at.selectbox(key="ilc_rounds_status").select("open").run()
     assert list(at.dataframe[0].value["round"]) == ["EURAMET-DCV-2026"]
     at.button(key="ilc_score_button").click().run()
@@ -71,13 +49,11 @@ def test_status_filter_shows_the_open_round_to_a_manager_who_can_score_it(
     assert len(at.dataframe[1].value) == 5
 
 
-def test_results_entry_save_stores_the_edit(
-    demo_url: str, demo_engine: Engine, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_results_entry_save_stores_the_edit(signed_in_app: SignIn, demo_engine: Engine) -> None:
     from calib.ui.ilc_results import editor_key
     from ilc.records import PTResult, PTRound
 
-    at = _open(_app(demo_url, monkeypatch, "staff"), "ilc_results")
+    at = signed_in_app("staff", "ilc_results")
     assert at.title[0].value == "PT results"
     editor = at.data_editor[0]
     before = editor.value
@@ -116,12 +92,12 @@ def test_results_entry_save_stores_the_edit(
 
 
 def test_results_entry_bad_cell_is_named_and_nothing_is_saved(
-    demo_url: str, demo_engine: Engine, monkeypatch: pytest.MonkeyPatch
+    signed_in_app: SignIn, demo_engine: Engine
 ) -> None:
     from calib.ui.ilc_results import editor_key
     from ilc.records import PTResult, PTRound
 
-    at = _open(_app(demo_url, monkeypatch, "staff"), "ilc_results")
+    at = signed_in_app("staff", "ilc_results")
     with demo_engine.connect() as connection:
         round_id = connection.execute(
             select(PTRound.id).where(PTRound.code == "EURAMET-DCV-2026")
@@ -140,15 +116,15 @@ def test_results_entry_bad_cell_is_named_and_nothing_is_saved(
         assert len(connection.execute(select(PTResult.id)).all()) == count
 
 
-def test_assessor_sees_results_read_only(demo_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    at = _open(_app(demo_url, monkeypatch, "assessor"), "ilc_results")
+def test_assessor_sees_results_read_only(signed_in_app: SignIn) -> None:
+    at = signed_in_app("assessor", "ilc_results")
     assert len(at.data_editor) == 0
     assert len(at.dataframe) == 1
     assert not any(b.label == "Save" for b in at.button)
 
 
-def test_history_and_plan_pages(demo_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    at = _open(_app(demo_url, monkeypatch, "manager"), "ilc_history")
+def test_history_and_plan_pages(signed_in_app: SignIn) -> None:
+    at = signed_in_app("manager", "ilc_history")
     at.selectbox(key="ilc_history_measurand").select("Thermocouple type R at 1000 degC").run()
     assert not at.exception, at.exception
     assert len(at.dataframe[0].value) == 2

@@ -3,31 +3,12 @@ round, a bad value is reported naming its field, assessors do not get the page."
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
-from argon2 import PasswordHasher
-from argon2.profiles import CHEAPEST
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
-
-
-@pytest.fixture(autouse=True)
-def _cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("calib.auth._hasher", PasswordHasher.from_parameters(CHEAPEST))
-
-
-def _signed_in(demo_url: str, monkeypatch: pytest.MonkeyPatch, username: str) -> AppTest:
-    monkeypatch.setenv("CALIB_DATABASE_URL", demo_url)
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    at.text_input(key="signin_username").input(username)
-    at.text_input(key="signin_password").input(f"{username}-demo")
-    at.button[0].click()
-    at.run()
-    assert not at.exception, at.exception
-    return at
+SignIn = Callable[..., AppTest]  # the signed_in_app fixture (tests/conftest.py)
 
 
 def _setup_page(at: AppTest) -> AppTest:
@@ -46,10 +27,8 @@ def _fill_round(at: AppTest, code: str) -> None:
     at.text_input(key="ilc_setup_round_own").input("L07")
 
 
-def test_staff_create_scheme_and_round_and_see_it_listed(
-    demo_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    at = _setup_page(_signed_in(demo_url, monkeypatch, "staff"))
+def test_staff_create_scheme_and_round_and_see_it_listed(signed_in_app: SignIn) -> None:
+    at = _setup_page(signed_in_app("staff"))
     # staff enter records; sub-disciplines and the plan are for managers
     assert at.text_input(key="ilc_setup_scheme_name") is not None
     assert not any(t.key == "ilc_setup_sub_code" for t in at.text_input)
@@ -73,10 +52,8 @@ def test_staff_create_scheme_and_round_and_see_it_listed(
     assert list(row["provider"]) == ["NMI Example"]
 
 
-def test_bad_input_names_the_field_and_stores_nothing(
-    demo_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    at = _setup_page(_signed_in(demo_url, monkeypatch, "staff"))
+def test_bad_input_names_the_field_and_stores_nothing(signed_in_app: SignIn) -> None:
+    at = _setup_page(signed_in_app("staff"))
     _fill_round(at, "BAD-DCV-2027")
     at.text_input(key="ilc_setup_round_ref_value").input("10")
     at.text_input(key="ilc_setup_round_ref_u").input("-1e-6")
@@ -91,10 +68,8 @@ def test_bad_input_names_the_field_and_stores_nothing(
     assert "BAD-DCV-2027" not in set(listed["round"])
 
 
-def test_manager_adds_a_subdiscipline_and_plan_item(
-    demo_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    at = _setup_page(_signed_in(demo_url, monkeypatch, "manager"))
+def test_manager_adds_a_subdiscipline_and_plan_item(signed_in_app: SignIn) -> None:
+    at = _setup_page(signed_in_app("manager"))
     at.text_input(key="ilc_setup_sub_code").input("ACV")
     at.text_input(key="ilc_setup_sub_name").input("AC voltage")
     at.button(key="ilc_setup_sub_submit").click().run()
@@ -106,11 +81,11 @@ def test_manager_adds_a_subdiscipline_and_plan_item(
     assert any(s.value.startswith("Saved plan item ") for s in at.success)
 
 
-def test_assessor_does_not_get_the_page(demo_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_assessor_does_not_get_the_page(signed_in_app: SignIn) -> None:
     from calib.ui.registry import pages_for
 
     assert "PT set-up" not in {p.title for p in pages_for("assessor")}
     assert "PT set-up" in {p.title for p in pages_for("staff")}
-    at = _signed_in(demo_url, monkeypatch, "assessor")
+    at = signed_in_app("assessor")
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("calib/ui/ilc_setup.py")
