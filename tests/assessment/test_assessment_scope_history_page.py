@@ -8,6 +8,7 @@ report raises no SEVERAL_MASTERS. The engine side is in test_assessment_scope_hi
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from sqlmodel import Session, select
@@ -50,14 +51,11 @@ def _report_codes(at: AppTest) -> set[str]:
     return set(issues[0]["Code"]) if issues else set()
 
 
-def test_recertification_shows_the_old_master_as_history(app_test: AppTest, demo_url: str) -> None:
+def test_recertification_shows_the_old_master_as_history(
+    signed_in_app: Callable[..., AppTest], demo_url: str
+) -> None:
     _recertify(demo_url)
-    at = app_test
-    at.text_input(key="signin_username").input("assessor")
-    at.text_input(key="signin_password").input("assessor-demo")
-    at.button[0].click().run()
-    at.switch_page("calib/ui/assessment_scopes.py").run()
-    assert not at.exception, at.exception
+    at = signed_in_app("assessor", "assessment_scopes")
     at.date_input(key="scopes_as_of").set_value(dt.date(2026, 11, 23)).run()
     assert not at.exception, at.exception
     history = _history(at)
