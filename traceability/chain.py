@@ -155,7 +155,7 @@ class ChainChecker:
         if root is None or (not refs and not root):
             return None
         points = cert.points
-        mine = _identity(points)
+        mine = id(points[0]) if len(points) == 1 else _identity(points)  # inlined: the usual case
         points_key = (cert.issuer, mine)
         clean = self._points_clean.get(points_key)
         if clean is None:
@@ -180,7 +180,12 @@ class ChainChecker:
                     or used.id in amended
                 ):
                     return None
-                order_key = (mine, _identity(used.points), ref.quantity)
+                theirs = used.points
+                order_key = (
+                    mine,
+                    id(theirs[0]) if len(theirs) == 1 else _identity(theirs),
+                    ref.quantity,
+                )
                 ordered = order.get(order_key)
                 if ordered is None:
                     below: list[Finding] = []
@@ -379,12 +384,16 @@ class ChainChecker:
             )
         return findings
 
-    def _latest_on(self, instrument: str, as_of: date) -> str | None:
-        """Id of the instrument's latest certificate on ``as_of`` (memoised per date)."""
+    def _latest_memo(self, as_of: date) -> dict[str, str | None]:
+        """The memo of :meth:`_latest_on` for ``as_of`` (instrument: latest certificate id)."""
         if self._latest_as_of != as_of:
             self._latest_as_of = as_of
             self._latest = {}
-        latest = self._latest.get(instrument, "")
+        return self._latest
+
+    def _latest_on(self, instrument: str, as_of: date) -> str | None:
+        """Id of the instrument's latest certificate on ``as_of`` (memoised per date)."""
+        latest = self._latest_memo(as_of).get(instrument, "")
         if latest == "":
             found = self.register.latest_certificate(instrument, as_of)
             latest = self._latest[instrument] = found.id if found is not None else None
@@ -464,6 +473,7 @@ def _check_ids(checker: ChainChecker, candidates: Iterable[str], as_of: date) ->
         else ((cert_id, everything[cert_id]) for cert_id in candidates)
     )
     new = tuple.__new__  # a NamedTuple's own __new__ is a Python function: half the speed
+    latest = checker._latest_memo(as_of).get  # the memo of latest_on, read inline
     verdicts: list[CertificateVerdict] = []
     append = verdicts.append
     for cert_id, cert in pairs:
@@ -476,7 +486,11 @@ def _check_ids(checker: ChainChecker, candidates: Iterable[str], as_of: date) ->
             ok = settled[cert_id]
         if ok:  # hence in no cycle: members of a cycle are settled not traceable
             due = cert.due
-            if due is None or as_of <= due or latest_on(cert.instrument, as_of) != cert_id:
+            if (
+                due is None
+                or as_of <= due
+                or (latest(cert.instrument, "") or latest_on(cert.instrument, as_of)) != cert_id
+            ):
                 findings = local[cert_id].findings
                 append(
                     new(

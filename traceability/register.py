@@ -524,7 +524,6 @@ class Register:
 
     def _index(self) -> None:
         by_instrument: dict[str, list[Certificate]] = {}
-        dependants: dict[str, list[str]] = {}
         amended_by: dict[str, list[Certificate]] = {}
         for cert in self.certificates.values():
             # get-then-append: setdefault would build a list for every certificate.
@@ -533,12 +532,6 @@ class Register:
                 by_instrument[cert.instrument] = [cert]
             else:
                 mine.append(cert)
-            for ref in cert.references:
-                users = dependants.get(ref.certificate)
-                if users is None:
-                    dependants[ref.certificate] = [cert.id]
-                else:
-                    users.append(cert.id)
             if cert.supersedes is not None:
                 amended_by.setdefault(cert.supersedes, []).append(cert)
         by_date = operator.attrgetter("calibrated_on", "id")
@@ -551,9 +544,25 @@ class Register:
         self._calibration_dates = {
             key: [c.calibrated_on for c in certs] for key, certs in by_instrument.items()
         }
-        self.dependants: Mapping[str, list[str]] = dependants
         self.superseded_by: Mapping[str, list[Certificate]] = amended_by
         self.events_by_instrument: Mapping[str, list[Event]] = events
+
+    @functools.cached_property
+    def dependants(self) -> Mapping[str, list[str]]:
+        """The ids of the certificates that use each certificate as a reference, in
+        register order (built on first use: only the impact query needs it, and a
+        bulk check of 500,000 certificates need not pay for it).
+        """
+        dependants: dict[str, list[str]] = {}
+        for cert in self.certificates.values():
+            for ref in cert.references:
+                # get-then-append: setdefault would build a list for every certificate.
+                users = dependants.get(ref.certificate)
+                if users is None:
+                    dependants[ref.certificate] = [cert.id]
+                else:
+                    users.append(cert.id)
+        return dependants
 
     def out_of_service_event(self, instrument: str, day: date) -> Event | None:
         """The event that had ``instrument`` out of service on ``day``, if any.
