@@ -142,7 +142,7 @@ def signed_in_app(demo_url: str, monkeypatch: pytest.MonkeyPatch) -> Callable[..
     app = str(Path(__file__).resolve().parents[1] / "app.py")
 
     def sign_in(username: str, page: str | None = None) -> AppTest:
-        at = AppTest.from_file(app, default_timeout=60)
+        at = AppTest.from_file(app, default_timeout=90)
         at.run()
         at.text_input(key="signin_username").input(username)
         at.text_input(key="signin_password").input(f"{username}-demo")

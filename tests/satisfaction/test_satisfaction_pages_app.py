@@ -2,43 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable
 
-import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 
 from satisfaction.records import Complaint, FeedbackInvitation
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
-
-@pytest.fixture
-def app_test(demo_url: str, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    monkeypatch.setenv("CALIB_DATABASE_URL", demo_url)
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.run()
-    return at
-
-
-def _sign_in(at: AppTest, username: str) -> None:
-    at.text_input(key="signin_username").input(username)
-    at.text_input(key="signin_password").input(f"{username}-demo")
-    at.button[0].click()
-    at.run()
-    assert not at.exception, at.exception
-
-
-def _open(at: AppTest, page: str) -> None:
-    at.switch_page(f"calib/ui/{page}.py")
-    at.run()
-    assert not at.exception, at.exception
-
-
-def test_dashboard_shows_kpis_with_n_intervals_and_the_demo_signal(app_test: AppTest) -> None:
-    _sign_in(app_test, "manager")
-    _open(app_test, "satisfaction_dashboard")
+def test_dashboard_shows_kpis_with_n_intervals_and_the_demo_signal(
+    signed_in_app: Callable[..., AppTest],
+) -> None:
+    app_test = signed_in_app("manager", "satisfaction_dashboard")
     assert app_test.title[0].value == "Customer satisfaction"
     labels = {m.label for m in app_test.metric}
     assert {"CSAT (overall ≥ 4)", "Net Promoter Score", "On-time delivery"} <= labels
@@ -55,8 +31,8 @@ def test_dashboard_shows_kpis_with_n_intervals_and_the_demo_signal(app_test: App
     assert app_test.success[0].value == "0 new corrective action(s) opened."  # idempotent
 
 
-def test_staff_does_not_see_the_dashboard(app_test: AppTest) -> None:
-    _sign_in(app_test, "staff")
+def test_staff_does_not_see_the_dashboard(signed_in_app: Callable[..., AppTest]) -> None:
+    app_test = signed_in_app("staff")
     try:
         app_test.switch_page("calib/ui/satisfaction_dashboard.py")
     except ValueError:
@@ -65,9 +41,10 @@ def test_staff_does_not_see_the_dashboard(app_test: AppTest) -> None:
     assert all(t.value != "Customer satisfaction" for t in app_test.title)
 
 
-def test_complaints_board_advances_a_complaint(app_test: AppTest, demo_engine: Engine) -> None:
-    _sign_in(app_test, "staff")
-    _open(app_test, "satisfaction_complaints")
+def test_complaints_board_advances_a_complaint(
+    signed_in_app: Callable[..., AppTest], demo_engine: Engine
+) -> None:
+    app_test = signed_in_app("staff", "satisfaction_complaints")
     assert app_test.title[0].value == "Complaints"
     counts = {m.label: int(m.value) for m in app_test.metric}
     assert counts["Received"] >= 1 and counts["Closed"] >= 1
@@ -85,11 +62,12 @@ def test_complaints_board_advances_a_complaint(app_test: AppTest, demo_engine: E
     assert stored.status == "acknowledged" and stored.acknowledged_by == "staff"
 
 
-def test_invitations_page_creates_links_shown_once(app_test: AppTest, demo_engine: Engine) -> None:
+def test_invitations_page_creates_links_shown_once(
+    signed_in_app: Callable[..., AppTest], demo_engine: Engine
+) -> None:
     with Session(demo_engine) as session:
         before = len(session.exec(select(FeedbackInvitation)).all())
-    _sign_in(app_test, "staff")
-    _open(app_test, "satisfaction_invitations")
+    app_test = signed_in_app("staff", "satisfaction_invitations")
     assert app_test.title[0].value == "Feedback invitations"
     pending = app_test.dataframe[0].value
     assert len(pending) > 0

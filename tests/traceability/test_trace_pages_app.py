@@ -3,40 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
+from collections.abc import Callable
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
 AS_OF = dt.date(2026, 11, 23)  # DEMO_AS_OF of tests/conftest.py
 
 
-@pytest.fixture
-def app_test(demo_url: str, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    monkeypatch.setenv("CALIB_DATABASE_URL", demo_url)
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.run()
-    return at
-
-
-def _sign_in(at: AppTest, username: str) -> None:
-    at.text_input(key="signin_username").input(username)
-    at.text_input(key="signin_password").input(f"{username}-demo")
-    at.button[0].click()
-    at.run()
-    assert not at.exception, at.exception
-
-
-def _open(at: AppTest, page: str) -> None:
-    at.switch_page(f"calib/ui/{page}.py")
-    at.run()
-    assert not at.exception, at.exception
-
-
-def test_asset_register_lists_overdue_and_quarantined(app_test: AppTest) -> None:
-    _sign_in(app_test, "assessor")
-    _open(app_test, "trace_assets")
+def test_asset_register_lists_overdue_and_quarantined(
+    signed_in_app: Callable[..., AppTest],
+) -> None:
+    app_test = signed_in_app("assessor", "trace_assets")
     app_test.date_input(key="trace_assets_as_of").set_value(AS_OF).run()
     assert not app_test.exception
     assert app_test.title[0].value == "Asset register"
@@ -51,9 +28,10 @@ def test_asset_register_lists_overdue_and_quarantined(app_test: AppTest) -> None
     assert not any(str(code).startswith("CUST-") for code in everything["instrument"])
 
 
-def test_chain_page_lists_the_broken_links_and_draws_the_graph(app_test: AppTest) -> None:
-    _sign_in(app_test, "assessor")
-    _open(app_test, "trace_chain")
+def test_chain_page_lists_the_broken_links_and_draws_the_graph(
+    signed_in_app: Callable[..., AppTest],
+) -> None:
+    app_test = signed_in_app("assessor", "trace_chain")
     app_test.date_input(key="trace_chain_as_of").set_value(AS_OF).run()
     assert not app_test.exception
     findings = app_test.dataframe[0].value
@@ -78,9 +56,8 @@ def test_chain_page_lists_the_broken_links_and_draws_the_graph(app_test: AppTest
     assert any("REFERENCE_QUARANTINED_AT_USE" in e.value for e in app_test.error)
 
 
-def test_impact_page_shows_the_demo_nonconformities(app_test: AppTest) -> None:
-    _sign_in(app_test, "manager")
-    _open(app_test, "trace_impact")
+def test_impact_page_shows_the_demo_nonconformities(signed_in_app: Callable[..., AppTest]) -> None:
+    app_test = signed_in_app("manager", "trace_impact")
     app_test.selectbox(key="trace_impact_instrument").set_value("REF-CAL-01")
     app_test.date_input(key="trace_impact_on").set_value(AS_OF - dt.timedelta(days=30))
     app_test.run()
@@ -96,15 +73,17 @@ def test_impact_page_shows_the_demo_nonconformities(app_test: AppTest) -> None:
     assert list(again["nonconformity"]) == list(table["nonconformity"]) and len(again) == count
 
 
-def test_assessor_cannot_raise_nonconformities_from_the_impact_page(app_test: AppTest) -> None:
-    _sign_in(app_test, "assessor")
-    _open(app_test, "trace_impact")
+def test_assessor_cannot_raise_nonconformities_from_the_impact_page(
+    signed_in_app: Callable[..., AppTest],
+) -> None:
+    app_test = signed_in_app("assessor", "trace_impact")
     assert not [b for b in app_test.button if b.key == "trace_impact_record"]
 
 
-def test_interval_page_shows_both_methods_and_the_history_chart(app_test: AppTest) -> None:
-    _sign_in(app_test, "staff")
-    _open(app_test, "trace_intervals")
+def test_interval_page_shows_both_methods_and_the_history_chart(
+    signed_in_app: Callable[..., AppTest],
+) -> None:
+    app_test = signed_in_app("staff", "trace_intervals")
     app_test.selectbox(key="trace_intervals_instrument").set_value("WRK-MAS-02").run()
     assert not app_test.exception
     text = " ".join(m.value for m in app_test.markdown)
@@ -112,9 +91,10 @@ def test_interval_page_shows_both_methods_and_the_history_chart(app_test: AppTes
     assert len(app_test.get("arrow_vega_lite_chart")) + len(app_test.get("vega_lite_chart")) >= 1
 
 
-def test_certificate_entry_saves_a_draft_and_names_a_bad_field(app_test: AppTest) -> None:
-    _sign_in(app_test, "staff")
-    _open(app_test, "trace_certificate_entry")
+def test_certificate_entry_saves_a_draft_and_names_a_bad_field(
+    signed_in_app: Callable[..., AppTest],
+) -> None:
+    app_test = signed_in_app("staff", "trace_certificate_entry")
     app_test.text_input(key="trace_entry_number").input("INT-TEST-1")
     app_test.selectbox(key="trace_entry_instrument").set_value("CHK-DCV-01")
     app_test.date_input(key="trace_entry_due").set_value(AS_OF - dt.timedelta(days=400))
