@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,27 +25,10 @@ AS_OF = dt.date(2026, 6, 30)
 DATA = Path(__file__).resolve().parents[1] / "traceability" / "data" / "register_ok.json"
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from calib.db import make_engine, upgrade
-
-    path = tmp_path_factory.mktemp("domain_rules") / "template.sqlite"
-    eng = make_engine(f"sqlite:///{path.as_posix()}")
-    upgrade(eng)
-    eng.dispose()
-    return path
-
-
 @pytest.fixture
-def session(template: Path, tmp_path: Path) -> Iterator[Session]:
-    from calib.db import make_engine
-
-    target = tmp_path / "t.sqlite"
-    shutil.copyfile(template, target)
-    eng = make_engine(f"sqlite:///{target.as_posix()}")
-    with Session(eng, expire_on_commit=False) as sess:
-        yield sess
-    eng.dispose()
+def session(empty_sqlite_session: Session) -> Session:
+    """These rules are exercised on SQLite only: an empty migrated database per test."""
+    return empty_sqlite_session
 
 
 @pytest.fixture

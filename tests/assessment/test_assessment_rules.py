@@ -7,9 +7,6 @@ services are exercised on PostgreSQL too in test_assessment_services.py.
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlmodel import Session
@@ -40,27 +37,10 @@ AS_OF = dt.date(2026, 6, 30)
 ADMIN = Principal("tester", "admin")
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from calib.db import make_engine, upgrade
-
-    path = tmp_path_factory.mktemp("rules") / "template.sqlite"
-    eng = make_engine(f"sqlite:///{path.as_posix()}")
-    upgrade(eng)
-    eng.dispose()
-    return path
-
-
 @pytest.fixture
-def session(template: Path, tmp_path: Path) -> Iterator[Session]:
-    from calib.db import make_engine
-
-    target = tmp_path / "t.sqlite"
-    shutil.copyfile(template, target)
-    eng = make_engine(f"sqlite:///{target.as_posix()}")
-    with Session(eng, expire_on_commit=False) as sess:
-        yield sess
-    eng.dispose()
+def session(empty_sqlite_session: Session) -> Session:
+    """These rules are exercised on SQLite only: an empty migrated database per test."""
+    return empty_sqlite_session
 
 
 class Lab1:
