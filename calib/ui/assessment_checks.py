@@ -10,6 +10,7 @@ import streamlit as st
 
 from calib.permissions import Permission, allowed
 from calib.ui.context import current_site_id, current_user, db_session, today
+from calib.ui.form_fields import optional_float
 from uncertainty.errors import CalibError, InvalidInputError
 
 
@@ -48,16 +49,6 @@ def _chart(
     st.altair_chart(line + points + rules, use_container_width=True)
 
 
-def _optional_float(text: str, field: str) -> float | None:
-    """``None`` for a blank box, else the number (an error naming ``field`` otherwise)."""
-    if not text.strip():
-        return None
-    try:
-        return float(text)
-    except ValueError as exc:
-        raise InvalidInputError(f"{field} must be a number, got {text!r}", field=field) from exc
-
-
 def _add_standard_form() -> None:
     """Register a check standard, with optional specification limits."""
     from calib.assessment.service import create_check_standard, set_specification_limit
@@ -83,9 +74,9 @@ def _add_standard_form() -> None:
         )  # fmt: skip
         if st.form_submit_button("Add check standard"):
             try:
-                nom = _optional_float(nominal, "nominal")
-                lo = _optional_float(lsl, "lsl")
-                hi = _optional_float(usl, "usl")
+                nom = optional_float(nominal, "nominal")
+                lo = optional_float(lsl, "lsl")
+                hi = optional_float(usl, "usl")
                 with db_session() as session:
                     standard = create_check_standard(
                         session, user, site_id=int(site or 0), code=code, name=name,
@@ -111,7 +102,7 @@ def _measurement_form(standard_id: int) -> None:
         by = st.text_input("Measured by (blank: you)", key="checks_meas_by")
         if st.form_submit_button("Add measurement"):
             try:
-                number = _optional_float(value, "value")
+                number = optional_float(value, "value")
                 if number is None:
                     raise InvalidInputError("value must not be empty", field="value")
                 if not isinstance(day, dt.date):

@@ -10,6 +10,7 @@ import streamlit as st
 
 from calib.permissions import Permission, allowed
 from calib.ui.context import current_site_id, current_user, db_session, today
+from calib.ui.form_fields import optional_float
 from uncertainty.errors import CalibError
 
 
@@ -105,18 +106,6 @@ def _impact(user_can_edit: bool) -> None:
                 st.error(str(exc))
 
 
-def _optional_float(text: str, field: str) -> float | None:
-    """``None`` for a blank box, else the number (an error naming ``field`` otherwise)."""
-    from uncertainty.errors import InvalidInputError
-
-    if not text.strip():
-        return None
-    try:
-        return float(text)
-    except ValueError as exc:
-        raise InvalidInputError(f"{field} must be a number, got {text!r}", field=field) from exc
-
-
 def _setup_forms() -> None:
     """Forms to add a room and a limit (lab staff, managers, admins; not assessors)."""
     from calib.assessment.service import add_limit, create_room, list_rooms
@@ -171,8 +160,8 @@ def _setup_forms() -> None:
         )
         if st.form_submit_button("Add limit"):
             try:
-                lo = _optional_float(low, "low")
-                hi = _optional_float(high, "high")
+                lo = optional_float(low, "low")
+                hi = optional_float(high, "high")
                 with db_session() as session:
                     add_limit(
                         session, user, room_id=int(room_id or 0), quantity=quantity, unit=unit,
