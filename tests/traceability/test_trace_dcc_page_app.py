@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
-from test_trace_pages_app import APP, _open, _sign_in
 
 DATA = Path(__file__).parent / "data"
 
 
 @pytest.fixture
-def entry_page(demo_url: str, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    monkeypatch.setenv("CALIB_DATABASE_URL", demo_url)
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.run()
-    _sign_in(at, "staff")
-    _open(at, "trace_certificate_entry")
-    return at
+def entry_page(signed_in_app: Callable[..., AppTest]) -> AppTest:
+    return signed_in_app("staff", "trace_certificate_entry")
 
 
 def _upload(at: AppTest, data: bytes) -> None:
